@@ -1,0 +1,1 @@
+"""Market and external data: the offline importer and the external-data store."""

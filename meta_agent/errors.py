@@ -1,0 +1,32 @@
+"""The flat tree of MetaRL's exceptions (one base class, one subclass per failure kind)."""
+
+
+class MetaRLError(Exception):
+    """Base class of every error MetaRL raises on purpose."""
+
+
+class ConfigError(MetaRLError):
+    """A configuration value is missing, unknown or out of range; the message names the key."""
+
+
+class UnknownSourceError(MetaRLError, KeyError):
+    """A signal-source id is not registered; the message suggests the closest ids."""
+
+    def __str__(self) -> str:  # KeyError would repr() the message
+        return str(self.args[0]) if self.args else ""
+
+
+class SignalContractError(MetaRLError):
+    """A signal source returned a frame that breaks the contract; names source and column."""
+
+
+class DataImportError(MetaRLError):
+    """An input file cannot be imported; the message names the file, the line and the cause."""
+
+
+class SnapshotError(MetaRLError):
+    """A pinned market snapshot is missing or malformed."""
+
+
+class ObservationContractError(MetaRLError):
+    """A trained model's observation contract does not match the features it is given."""

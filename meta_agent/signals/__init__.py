@@ -1,0 +1,26 @@
+"""Signal sources: each says per candle which way it leans and how sure it is."""
+
+from meta_agent.signals.contract import (
+    SIGNAL_FIELDS,
+    SignalSource,
+    check_signal_frame,
+    signal_columns,
+    unavailable_frame,
+)
+from meta_agent.signals.registry import SourceSpec, list_sources, make, register, spec
+
+# Importing the modules registers the built-in sources.
+from meta_agent.signals import trend as _trend  # noqa: E402, F401  isort: skip
+
+__all__ = [
+    "SIGNAL_FIELDS",
+    "SignalSource",
+    "SourceSpec",
+    "check_signal_frame",
+    "list_sources",
+    "make",
+    "register",
+    "signal_columns",
+    "spec",
+    "unavailable_frame",
+]
