@@ -1,0 +1,93 @@
+"""``python -m meta_agent``: data import, offline Freqtrade runs and snapshot recording."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from meta_agent.errors import MetaRLError
+
+DEFAULT_SOURCE = Path("../shared/data")
+DEFAULT_DATADIR = Path("user_data/data")
+
+
+def _data_import(args: argparse.Namespace) -> int:
+    from meta_agent.data.importer import import_data
+
+    report = import_data(args.source, args.datadir)
+    for line in report.written:
+        print(f"wrote {line}")
+    print(f"Imported {len(report.written)} files from {args.source} into {args.datadir}.")
+    return 0
+
+
+def _freqtrade(args: argparse.Namespace) -> int:
+    from freqtrade.main import main as freqtrade_main
+
+    from meta_agent.offline import offline_markets
+
+    argv = list(args.freqtrade_args)
+    if argv[:1] == ["--"]:
+        argv = argv[1:]
+    if not argv:
+        raise SystemExit("usage: python -m meta_agent freqtrade [--offline] -- SUBCOMMAND ...")
+    try:
+        if args.offline:
+            with offline_markets():
+                freqtrade_main(argv)
+        else:
+            freqtrade_main(argv)
+    except SystemExit as exc:  # freqtrade.main always exits; hand its code on
+        return int(exc.code or 0)
+    return 0
+
+
+def _snapshot_record(args: argparse.Namespace) -> int:
+    from meta_agent.offline import record_snapshot
+
+    print(f"wrote {record_snapshot(args.exchange, args.pairs)}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m meta_agent", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    data = commands.add_parser("data", help="market and external data")
+    data_commands = data.add_subparsers(dest="data_command", required=True)
+    importer = data_commands.add_parser(
+        "import", help="build a Freqtrade datadir from a local data folder"
+    )
+    importer.add_argument("--source", type=Path, default=DEFAULT_SOURCE, help="input folder")
+    importer.add_argument("--datadir", type=Path, default=DEFAULT_DATADIR, help="output datadir")
+    importer.set_defaults(func=_data_import)
+
+    freqtrade = commands.add_parser(
+        "freqtrade",
+        help="run any freqtrade command; --offline takes markets from the pinned snapshot",
+    )
+    freqtrade.add_argument("--offline", action="store_true", help="no network for markets")
+    freqtrade.add_argument("freqtrade_args", nargs=argparse.REMAINDER)
+    freqtrade.set_defaults(func=_freqtrade)
+
+    snapshot = commands.add_parser("snapshot", help="pinned market snapshots")
+    snapshot_commands = snapshot.add_subparsers(dest="snapshot_command", required=True)
+    record = snapshot_commands.add_parser("record", help="record markets from the live exchange")
+    record.add_argument("--exchange", required=True, help="ccxt id, e.g. kraken")
+    record.add_argument("--pairs", nargs="+", required=True, help="symbols, e.g. BTC/USD")
+    record.set_defaults(func=_snapshot_record)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point; MetaRL errors print one line and exit 1 instead of a traceback."""
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args))
+    except MetaRLError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1

@@ -1,0 +1,115 @@
+"""MetaRL's own configuration: the ``meta_rl`` section and the reward parameters, both strict.
+
+Unknown keys are errors; messages name the dotted key, the value and what is allowed.
+"""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from meta_agent.errors import ConfigError
+from meta_agent.signals import registry
+
+SPOT_LEVELS: tuple[float, ...] = (0.0, 0.5, 1.0)
+FUTURES_LEVELS: tuple[float, ...] = (-1.0, -0.5, 0.0, 0.5, 1.0)
+
+M = TypeVar("M", bound=BaseModel)
+
+
+class MetaRLConfig(BaseModel):
+    """The ``meta_rl`` section of a Freqtrade config.
+
+    Attributes:
+        sources: Versioned ids of the signal sources the agent listens to, in observation order.
+        exposure_levels: Target exposures the agent chooses from, as fractions of the pair's
+            budget (``-1`` full short ... ``1`` full long). ``None``: spot ``[0, 0.5, 1]``,
+            futures ``[-1, -0.5, 0, 0.5, 1]``. Must contain 0 (flat).
+        rebalance_threshold: A position is resized only when it is off target by at least this
+            fraction of the pair's budget, so price drift alone does not pay fees every candle.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    sources: list[str] = Field(default_factory=lambda: ["trend-v1"], min_length=1)
+    exposure_levels: list[float] | None = None
+    rebalance_threshold: float = Field(default=0.25, gt=0, le=1)
+
+    @field_validator("sources")
+    @classmethod
+    def _known_sources(cls, value: list[str]) -> list[str]:
+        for source_id in value:
+            registry.spec(source_id)  # raises with a suggestion
+        if len(set(value)) != len(value):
+            raise ValueError(f"sources must not repeat an id; got {value}")
+        return value
+
+    @field_validator("exposure_levels")
+    @classmethod
+    def _valid_levels(cls, value: list[float] | None) -> list[float] | None:
+        if value is None:
+            return value
+        if sorted(set(value)) != list(value) or 0.0 not in value:
+            raise ValueError(f"must be strictly increasing and contain 0; got {value}")
+        if any(abs(level) > 1 for level in value):
+            raise ValueError(f"must lie in [-1, 1]; got {value}")
+        return value
+
+    def levels_for(self, trading_mode: str) -> tuple[float, ...]:
+        """Exposure levels for ``trading_mode`` ('spot' or 'futures'); spot forbids shorts."""
+        futures = str(trading_mode) in ("futures", "TradingMode.FUTURES")
+        levels = tuple(self.exposure_levels or (FUTURES_LEVELS if futures else SPOT_LEVELS))
+        if not futures and min(levels) < 0:
+            raise ConfigError(
+                f"`meta_rl.exposure_levels` = {list(levels)} has short levels, but trading_mode "
+                "is spot (long/flat only). Use levels >= 0 or trading_mode 'futures'."
+            )
+        return levels
+
+    @classmethod
+    def from_freqtrade(cls, config: dict[str, Any]) -> MetaRLConfig:
+        """Read and validate ``config['meta_rl']`` (absent: all defaults)."""
+        return _validate(cls, config.get("meta_rl", {}), "meta_rl")
+
+
+class RewardConfig(BaseModel):
+    """``freqai.rl_config.model_reward_parameters`` as MetaRL reads it.
+
+    Reward per candle: ``log(1 + e * r - fee * |e - e_prev|) - drawdown_penalty * max(0, dd -
+    dd_prev)`` where ``e`` is the chosen exposure, ``r`` the next candle's return and ``dd`` the
+    drawdown from the equity peak. The episode ends with ``-terminal_penalty`` once ``dd``
+    reaches ``max_drawdown``. There is no reward for trading as such.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    drawdown_penalty: float = Field(default=0.5, ge=0)
+    max_drawdown: float = Field(default=0.5, gt=0, le=1)
+    terminal_penalty: float = Field(default=1.0, ge=0)
+    # FreqAI's schema injects these two defaults into every rl_config; MetaRL does not use them.
+    rr: float = 1.0
+    profit_aim: float = 0.025
+
+    @classmethod
+    def from_rl_config(cls, rl_config: dict[str, Any]) -> RewardConfig:
+        return _validate(
+            cls,
+            rl_config.get("model_reward_parameters", {}),
+            "freqai.rl_config.model_reward_parameters",
+        )
+
+
+def _validate(model: type[M], section: Any, prefix: str) -> M:
+    try:
+        return model.model_validate(section)
+    except ValidationError as err:
+        problems = []
+        for item in err.errors():
+            key = ".".join([prefix, *(str(part) for part in item["loc"])])
+            if item["type"] == "extra_forbidden":
+                allowed = ", ".join(sorted(model.model_fields))
+                problems.append(f"`{key}` is not a known key (allowed: {allowed})")
+            else:
+                problems.append(f"`{key}` = {item.get('input')!r}: {item['msg']}")
+        raise ConfigError("Invalid configuration: " + "; ".join(problems)) from None

@@ -1,0 +1,41 @@
+"""From a target exposure to Freqtrade stake amounts (entries and position adjustments)."""
+
+from __future__ import annotations
+
+
+def pair_budget(total_stake: float, max_open_trades: int) -> float:
+    """Stake one pair may hold at exposure 1: an equal share of the whole stake."""
+    if max_open_trades <= 0:
+        raise ValueError(
+            f"The 'max_open_trades' parameter must be a positive integer for MetaRL. "
+            f"Got {max_open_trades} instead."
+        )
+    return total_stake / max_open_trades
+
+
+def rebalance_amount(
+    target_exposure: float,
+    position_value: float,
+    budget: float,
+    threshold: float,
+    min_stake: float | None,
+    max_stake: float,
+) -> float | None:
+    """Stake to add (> 0) or remove (< 0) so the position approaches ``|target| * budget``.
+
+    ``None`` when the position is within ``threshold * budget`` of its target (price drift
+    alone should not pay fees), when the order would be below the exchange minimum, or when
+    the target is flat (the exit signal closes the trade).
+    """
+    if target_exposure == 0:
+        return None
+    difference = abs(target_exposure) * budget - position_value
+    if abs(difference) < threshold * budget:
+        return None
+    if difference > 0:
+        amount = min(difference, max_stake)
+    else:
+        amount = max(difference, -position_value)
+    if min_stake is not None and abs(amount) < min_stake:
+        return None
+    return amount

@@ -1,0 +1,1 @@
+"""The reinforcement-learning allocator: environment, sequential policy rollout, FreqAI model."""
