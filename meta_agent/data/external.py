@@ -33,7 +33,9 @@ class ExternalSeries:
     reader: Callable[[Path], pd.DataFrame]
 
 
-def _bad_row(path: Path, row: int, header_lines: int, expected: str, got: object) -> DataImportError:
+def _bad_row(
+    path: Path, row: int, header_lines: int, expected: str, got: object
+) -> DataImportError:
     return DataImportError(f"{path}:{row + 1 + header_lines}: expected {expected}; got {got!r}.")
 
 
@@ -48,9 +50,7 @@ def _read_csv(path: Path, required: list[str], **kwargs: object) -> pd.DataFrame
         raise DataImportError(f"{path}: malformed CSV: {err}") from None
     missing = [col for col in required if col not in frame.columns]
     if missing:
-        raise DataImportError(
-            f"{path}:1: expected header columns {required}; missing {missing}."
-        )
+        raise DataImportError(f"{path}:1: expected header columns {required}; missing {missing}.")
     return frame
 
 

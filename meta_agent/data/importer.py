@@ -61,7 +61,9 @@ def _read_candle_feather(path: Path) -> pd.DataFrame:
         raise DataImportError(f"{path}: not a readable feather file ({err}).") from None
     missing = [col for col in OHLCV if col not in frame.columns]
     if missing:
-        raise DataImportError(f"{path}: expected Freqtrade candle columns {OHLCV}; missing {missing}.")
+        raise DataImportError(
+            f"{path}: expected Freqtrade candle columns {OHLCV}; missing {missing}."
+        )
     return frame
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pandas as pd
+from freqtrade.exchange import timeframe_to_seconds
 
 from meta_agent.errors import DataImportError
 
@@ -36,7 +37,7 @@ def read_kraken_ohlcvt(path: Path) -> pd.DataFrame:
         raise DataImportError(f"{path}:{row + 1}: expected {_EXPECTED}; got '{got}'.")
 
     seconds = numeric["unix_seconds"].astype("int64")
-    _check_rows(path, numeric, seconds)
+    _check_rows(path, raw, numeric, seconds)
     frame = pd.DataFrame(
         {
             "date": pd.to_datetime(seconds, unit="s", utc=True),
@@ -46,7 +47,7 @@ def read_kraken_ohlcvt(path: Path) -> pd.DataFrame:
     return frame.reset_index(drop=True)
 
 
-def _check_rows(path: Path, numeric: pd.DataFrame, seconds: pd.Series) -> None:
+def _check_rows(path: Path, raw: pd.DataFrame, numeric: pd.DataFrame, seconds: pd.Series) -> None:
     checks = [
         (seconds % 3600 != 0, "a timestamp on a whole hour (1h candles)"),
         (seconds.diff() <= 0, "timestamps strictly increasing"),
@@ -59,8 +60,7 @@ def _check_rows(path: Path, numeric: pd.DataFrame, seconds: pd.Series) -> None:
         if failed.any():
             row = int(failed.to_numpy().argmax())
             raise DataImportError(
-                f"{path}:{row + 1}: expected {expected}; got "
-                f"'{','.join(str(v) for v in numeric.iloc[row].tolist())}'."
+                f"{path}:{row + 1}: expected {expected}; got '{','.join(raw.iloc[row].tolist())}'."
             )
 
 
@@ -71,7 +71,7 @@ def resample_complete(candles: pd.DataFrame, timeframe: str) -> pd.DataFrame:
     to last candle's close), so there is no partial first or last bar. Periods without any trade
     produce no bar.
     """
-    period = pd.Timedelta(timeframe)
+    period = pd.Timedelta(seconds=timeframe_to_seconds(timeframe))
     span_start = candles["date"].iloc[0]
     span_end = candles["date"].iloc[-1] + pd.Timedelta("1h")
     grouped = candles.groupby(candles["date"].dt.floor(period), sort=True)

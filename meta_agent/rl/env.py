@@ -101,7 +101,9 @@ class ExposureEnv(gym.Env[np.ndarray, np.int64]):
         self._peak = 1.0
         return self._observation(), {}
 
-    def step(self, action: int | np.integer) -> tuple[np.ndarray, float, bool, bool, dict[str, Any]]:
+    def step(
+        self, action: int | np.integer
+    ) -> tuple[np.ndarray, float, bool, bool, dict[str, Any]]:
         """Hold ``levels[action]`` over the next candle.
 
         Returns:

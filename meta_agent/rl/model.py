@@ -85,7 +85,8 @@ class MetaRLModelBase(BaseReinforcementLearningModel):
             self.policy_type, self.train_env, policy_kwargs=policy_kwargs, **params
         )
         model.learn(
-            total_timesteps=total_timesteps, progress_bar=bool(self.rl_config.get("progress_bar", True))
+            total_timesteps=total_timesteps,
+            progress_bar=bool(self.rl_config.get("progress_bar", True)),
         )
         return model
 

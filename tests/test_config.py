@@ -1,0 +1,57 @@
+"""The strict ``meta_rl`` and reward configuration sections."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from meta_agent.config import MetaRLConfig, RewardConfig
+from meta_agent.errors import ConfigError, UnknownSourceError
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_shipped_config_is_valid() -> None:
+    config = json.loads((PROJECT_ROOT / "config.json").read_text())
+    meta = MetaRLConfig.from_freqtrade(config)
+    assert meta.levels_for(config["trading_mode"]) == (0.0, 0.5, 1.0)
+    RewardConfig.from_rl_config(config["freqai"]["rl_config"])
+
+
+def test_defaults_by_trading_mode() -> None:
+    meta = MetaRLConfig.from_freqtrade({})
+    assert meta.levels_for("spot") == (0.0, 0.5, 1.0)
+    assert meta.levels_for("futures") == (-1.0, -0.5, 0.0, 0.5, 1.0)
+
+
+def test_unknown_key_is_named_with_what_is_allowed() -> None:
+    with pytest.raises(ConfigError, match=r"`meta_rl.source` is not a known key \(allowed: "):
+        MetaRLConfig.from_freqtrade({"meta_rl": {"source": ["trend-v1"]}})
+
+
+def test_unknown_reward_key_is_named() -> None:
+    with pytest.raises(ConfigError, match="`freqai.rl_config.model_reward_parameters.dd`"):
+        RewardConfig.from_rl_config({"model_reward_parameters": {"dd": 1}})
+
+
+def test_out_of_range_value_names_key_and_value() -> None:
+    with pytest.raises(ConfigError, match=r"`meta_rl.rebalance_threshold` = 2"):
+        MetaRLConfig.from_freqtrade({"meta_rl": {"rebalance_threshold": 2}})
+
+
+def test_levels_must_contain_flat() -> None:
+    with pytest.raises(ConfigError, match="contain 0"):
+        MetaRLConfig.from_freqtrade({"meta_rl": {"exposure_levels": [0.5, 1]}})
+
+
+def test_short_levels_are_refused_in_spot() -> None:
+    meta = MetaRLConfig.from_freqtrade({"meta_rl": {"exposure_levels": [-1, 0, 1]}})
+    with pytest.raises(ConfigError, match="trading_mode is spot"):
+        meta.levels_for("spot")
+
+
+def test_unknown_source_suggests() -> None:
+    with pytest.raises(UnknownSourceError, match="Did you mean 'trend-v1'"):
+        MetaRLConfig.from_freqtrade({"meta_rl": {"sources": ["trnd-v1"]}})
