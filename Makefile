@@ -29,7 +29,7 @@ data: setup
 		$(PY) -m meta_agent data import --source $(SHARED_DATA); \
 	else \
 		$(VENV)/bin/freqtrade download-data --config $(DEMO_CONFIG) --pairs $(DEMO_PAIRS) \
-			--timeframes 1h 4h 1d --timerange 20220101-; \
+			--timeframes 1h 4h 1d --timerange 20220301-20221201; \
 	fi
 
 demo: data

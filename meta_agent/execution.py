@@ -32,10 +32,7 @@ def rebalance_amount(
     difference = abs(target_exposure) * budget - position_value
     if abs(difference) < threshold * budget:
         return None
-    if difference > 0:
-        amount = min(difference, max_stake)
-    else:
-        amount = max(difference, -position_value)
+    amount = min(difference, max_stake) if difference > 0 else max(difference, -position_value)
     if min_stake is not None and abs(amount) < min_stake:
         return None
     return amount

@@ -32,7 +32,7 @@ def test_unknown_key_is_named_with_what_is_allowed() -> None:
 
 
 def test_unknown_reward_key_is_named() -> None:
-    with pytest.raises(ConfigError, match="`freqai.rl_config.model_reward_parameters.dd`"):
+    with pytest.raises(ConfigError, match=r"`freqai\.rl_config\.model_reward_parameters\.dd`"):
         RewardConfig.from_rl_config({"model_reward_parameters": {"dd": 1}})
 
 

@@ -41,7 +41,7 @@ def _bad_row(
 
 def _read_csv(path: Path, required: list[str], **kwargs: object) -> pd.DataFrame:
     try:
-        frame = pd.read_csv(path, **kwargs)  # type: ignore[call-overload]
+        frame = pd.read_csv(path, **kwargs)
     except FileNotFoundError:
         raise DataImportError(f"{path}: file not found.") from None
     except pd.errors.EmptyDataError:

@@ -52,7 +52,7 @@ class ExposureEnv(gym.Env[np.ndarray, np.int64]):
         reward: Reward parameters.
     """
 
-    metadata = {"render_modes": []}  # noqa: RUF012  (Gymnasium's convention)
+    metadata = {"render_modes": []}
 
     def __init__(
         self,

@@ -10,7 +10,7 @@ from meta_agent.signals.contract import (
 from meta_agent.signals.registry import SourceSpec, list_sources, make, register, spec
 
 # Importing the modules registers the built-in sources.
-from meta_agent.signals import trend as _trend  # noqa: E402, F401  isort: skip
+from meta_agent.signals import trend as _trend  # noqa: F401  isort: skip
 
 __all__ = [
     "SIGNAL_FIELDS",

@@ -65,7 +65,9 @@ class SignalSource(ABC):
     def signal(self, candles: pd.DataFrame) -> pd.DataFrame:
         """:meth:`compute`, checked at the boundary and prefixed with the source id."""
         frame = check_signal_frame(self.compute(candles), self.source_id, candles.index)
-        return frame.rename(columns=dict(zip(SIGNAL_FIELDS, signal_columns(self.source_id))))
+        return frame.rename(
+            columns=dict(zip(SIGNAL_FIELDS, signal_columns(self.source_id), strict=True))
+        )
 
 
 def check_signal_frame(frame: pd.DataFrame, source_id: str, index: pd.Index) -> pd.DataFrame:
