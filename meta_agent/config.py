@@ -28,6 +28,8 @@ class MetaRLConfig(BaseModel):
             futures ``[-1, -0.5, 0, 0.5, 1]``. Must contain 0 (flat).
         rebalance_threshold: A position is resized only when it is off target by at least this
             fraction of the pair's budget, so price drift alone does not pay fees every candle.
+        max_exposure: Risk limit: levels with a larger magnitude are masked, in training and at
+            inference, so the agent is never asked to choose what would be refused.
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -35,6 +37,7 @@ class MetaRLConfig(BaseModel):
     sources: list[str] = Field(default_factory=lambda: ["trend-v1"], min_length=1)
     exposure_levels: list[float] | None = None
     rebalance_threshold: float = Field(default=0.25, gt=0, le=1)
+    max_exposure: float = Field(default=1.0, gt=0, le=1)
 
     @field_validator("sources")
     @classmethod

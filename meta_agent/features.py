@@ -1,44 +1,76 @@
-"""What MetaRL feeds FreqAI: the signal frame of every enabled source plus market context.
+"""What MetaRL feeds FreqAI: every enabled source's signal frame plus market context.
 
-FreqAI treats columns containing ``%`` as features; ``%-raw_*`` are the prices its RL training
-environment reads (and drops from the features, ``drop_ohlc_from_features``).
+FreqAI treats columns containing ``%`` as features. ``%-raw_*`` are the prices its RL training
+reads and then drops from the features (``drop_ohlc_from_features``). Per-timeframe context
+(:func:`timeframe_context`) goes through FreqAI's ``include_timeframes`` so informative 4h and
+1d candles are merged without lookahead by Freqtrade's own ``merge_informative_pair``.
 """
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import talib
+from freqtrade.exchange import timeframe_to_minutes
 
 from meta_agent.signals import make
 
-VOLATILITY_WINDOW = 24  # candles: one day of 1h candles
+VOLATILITY_WINDOW = 24  # candles of the timeframe
+TREND_FAST, TREND_SLOW, ATR_PERIOD = 5, 20, 14
+#: Candles of each timeframe before its context features are defined. Kraken serves at most
+#: 720 candles and Freqtrade refuses a larger startup even in backtests: 28 daily candles are
+#: 672 hourly ones.
+CONTEXT_WARMUP = 28
 
 
 def signal_features(candles: pd.DataFrame, source_ids: list[str]) -> pd.DataFrame:
     """``%-<id>__score``, ``__confidence`` and ``__available`` (0/1) for each source."""
-    frames = []
-    for source_id in source_ids:
-        frame = make(source_id).signal(candles)
-        frames.append(frame.astype("float64").add_prefix("%-"))
-    return pd.concat(frames, axis=1)
+    frames = [make(source_id).signal(candles).astype("float64") for source_id in source_ids]
+    return pd.concat(frames, axis=1).add_prefix("%-")
 
 
-def context_features(candles: pd.DataFrame) -> pd.DataFrame:
-    """Market context: realised volatility (std of 1h log returns over a day) and raw prices."""
-    log_returns = np.log(candles["close"]).diff()
-    volatility = log_returns.rolling(VOLATILITY_WINDOW, min_periods=VOLATILITY_WINDOW).std()
+def time_features(candles: pd.DataFrame) -> pd.DataFrame:
+    """Hour of day and day of week on the unit circle (the candle's open time, UTC)."""
+    date = candles["date"].dt
+    hour = 2 * np.pi * date.hour / 24
+    weekday = 2 * np.pi * date.dayofweek / 7
     return pd.DataFrame(
         {
-            "%-volatility": volatility,
-            "%-raw_open": candles["open"],
-            "%-raw_high": candles["high"],
-            "%-raw_low": candles["low"],
-            "%-raw_close": candles["close"],
+            "%-hour_sin": np.sin(hour),
+            "%-hour_cos": np.cos(hour),
+            "%-weekday_sin": np.sin(weekday),
+            "%-weekday_cos": np.cos(weekday),
         },
         index=candles.index,
     )
 
 
-def startup_candles(source_ids: list[str]) -> int:
-    """Candles every enabled source and the context need before their first value."""
-    return max([VOLATILITY_WINDOW + 1, *(make(s).startup_candles for s in source_ids)])
+def raw_prices(candles: pd.DataFrame) -> pd.DataFrame:
+    """The ``%-raw_*`` columns FreqAI's RL training takes its prices from."""
+    return candles[["open", "high", "low", "close"]].add_prefix("%-raw_")
+
+
+def timeframe_context(candles: pd.DataFrame) -> pd.DataFrame:
+    """Trend (EMA 5/20 gap in ATRs, squashed to [-1, 1]) and realised volatility (std of log
+    returns over 24 candles) of one timeframe's candles."""
+    close = candles["close"].to_numpy(dtype="float64")
+    high = candles["high"].to_numpy(dtype="float64")
+    low = candles["low"].to_numpy(dtype="float64")
+    gap = talib.EMA(close, TREND_FAST) - talib.EMA(close, TREND_SLOW)
+    atr = talib.ATR(high, low, close, ATR_PERIOD)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        trend = np.tanh(gap / (2.0 * atr))
+    log_returns = np.log(candles["close"]).diff()
+    volatility = log_returns.rolling(VOLATILITY_WINDOW, min_periods=VOLATILITY_WINDOW).std()
+    return pd.DataFrame(
+        {"%-trend": trend, "%-volatility": volatility.to_numpy()}, index=candles.index
+    )
+
+
+def startup_candles(source_ids: list[str], timeframe: str, context_timeframes: list[str]) -> int:
+    """Base-timeframe candles every source and every context timeframe need to settle."""
+    base = timeframe_to_minutes(timeframe)
+    context = [
+        CONTEXT_WARMUP * timeframe_to_minutes(tf) // base for tf in [timeframe, *context_timeframes]
+    ]
+    return max([*context, *(make(s).startup_candles for s in source_ids)])

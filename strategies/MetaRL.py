@@ -17,7 +17,13 @@ from pandas import DataFrame
 
 from meta_agent.config import MetaRLConfig
 from meta_agent.execution import pair_budget, rebalance_amount
-from meta_agent.features import context_features, signal_features, startup_candles
+from meta_agent.features import (
+    raw_prices,
+    signal_features,
+    startup_candles,
+    time_features,
+    timeframe_context,
+)
 
 TARGET = "&-action"
 
@@ -49,15 +55,30 @@ class MetaRL(IStrategy):
         super().__init__(config)
         self.meta_config = MetaRLConfig.from_freqtrade(config)
         self.can_short = str(config.get("trading_mode", "spot")) == "futures"
-        self.startup_candle_count = startup_candles(self.meta_config.sources)
+        freqai = config.get("freqai", {})
+        self.startup_candle_count = startup_candles(
+            self.meta_config.sources,
+            config.get("timeframe", self.timeframe),
+            freqai.get("feature_parameters", {}).get("include_timeframes", []),
+        )
 
     # --- FreqAI: features and the (placeholder) RL label --------------------------------------
+    def feature_engineering_expand_basic(
+        self, dataframe: DataFrame, metadata: dict, **kwargs: Any
+    ) -> DataFrame:
+        """Trend and volatility on every timeframe in ``freqai.feature_parameters``."""
+        context = timeframe_context(dataframe)
+        dataframe[context.columns] = context
+        return dataframe
+
     def feature_engineering_standard(
         self, dataframe: DataFrame, metadata: dict, **kwargs: Any
     ) -> DataFrame:
+        """Signal frames of the enabled sources, time of day/week, raw prices."""
         features = [
             signal_features(dataframe, self.meta_config.sources),
-            context_features(dataframe),
+            time_features(dataframe),
+            raw_prices(dataframe),
         ]
         for frame in features:
             dataframe[frame.columns] = frame

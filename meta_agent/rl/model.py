@@ -1,8 +1,9 @@
 """MetaRLModel's logic: FreqAI RL training on ExposureEnv and stateful sequential prediction.
 
-FreqAI's stock RL predicts each candle independently through ``rolling().apply``, so the agent
-never sees its own position in a backtest. Here every prediction walks the candles in order and
-feeds the exposure the agent chose back into its next observation, in backtests and live alike.
+FreqAI's stock RL predicts each candle independently through ``rolling().apply``: the agent
+never sees its own position in a backtest, masks are ignored and an LSTM restarts from zero on
+every candle. Here every prediction walks the candles in order carrying the agent's position,
+its action mask and its LSTM state, in backtests and live alike (:mod:`meta_agent.rl.rollout`).
 """
 
 from __future__ import annotations
@@ -18,29 +19,75 @@ from freqtrade.freqai.RL.BaseReinforcementLearningModel import BaseReinforcement
 from pandas import DataFrame
 
 from meta_agent.config import MetaRLConfig, RewardConfig
+from meta_agent.errors import ConfigError
+from meta_agent.rl.contract import ObservationContract, check_contract, fingerprint
 from meta_agent.rl.env import ExposureEnv
-from meta_agent.rl.rollout import rollout
+from meta_agent.rl.inference import SUPPORTED_MODEL_TYPES, PolicyRunner
+from meta_agent.rl.masks import action_mask
+from meta_agent.rl.rollout import AgentState, rollout
 
 logger = logging.getLogger(__name__)
+
+CONTRACT_KEY = "metarl_observation_contract"
+
+
+def _check_model_choice(rl_config: dict[str, Any]) -> None:
+    model_type = rl_config.get("model_type", "PPO")
+    if model_type not in SUPPORTED_MODEL_TYPES:
+        raise ConfigError(
+            f"`freqai.rl_config.model_type` = '{model_type}' is not supported by MetaRLModel; "
+            f"use one of {list(SUPPORTED_MODEL_TYPES)}."
+        )
+    lstm = model_type == "RecurrentPPO"
+    policy = rl_config.get("policy_type", "MlpPolicy")
+    if lstm != (policy == "MlpLstmPolicy"):
+        expected = "MlpLstmPolicy" if lstm else "MlpPolicy"
+        raise ConfigError(
+            f"`freqai.rl_config.policy_type` = '{policy}' does not fit model_type "
+            f"'{model_type}'; use '{expected}'."
+        )
 
 
 class MetaRLModelBase(BaseReinforcementLearningModel):
     """FreqAI model choosing a target exposure level per candle (``&-action`` holds the level).
 
-    Config: ``meta_rl`` (sources, exposure levels), ``freqai.rl_config`` (``model_type``,
-    ``policy_type``, ``net_arch``, ``train_cycles``, ``progress_bar``,
-    ``model_reward_parameters``) and ``freqai.model_training_parameters`` (passed to the SB3
-    algorithm, e.g. ``seed``, ``learning_rate``, ``n_steps``).
+    Config: ``meta_rl`` (sources, exposure levels, max exposure), ``freqai.rl_config``
+    (``model_type`` one of PPO, A2C, MaskablePPO, RecurrentPPO; ``policy_type``; ``net_arch``;
+    ``train_cycles``; ``progress_bar``; ``model_reward_parameters``) and
+    ``freqai.model_training_parameters`` (passed to the SB3 algorithm, e.g. ``seed``).
     """
 
     def __init__(self, **kwargs: Any) -> None:
+        config = kwargs["config"]
+        meta_config = MetaRLConfig.from_freqtrade(config)
+        rl_config = config["freqai"]["rl_config"]
+        _check_model_choice(rl_config)
+        RewardConfig.from_rl_config(rl_config)
+        can_short = str(config.get("trading_mode", "spot")) == "futures"
+        levels = meta_config.levels_for(config.get("trading_mode", "spot"))
+        base_identifier = config["freqai"]["identifier"]
+        contract_id = fingerprint(config, meta_config.sources, levels)
+        if not base_identifier.endswith(f"-{contract_id}"):
+            config["freqai"]["identifier"] = f"{base_identifier}-{contract_id}"
+        logger.info(
+            "MetaRL observation contract %s (sources %s, levels %s, model %s): models live in "
+            "user_data/models/%s; a different contract trains its own models.",
+            contract_id,
+            meta_config.sources,
+            list(levels),
+            rl_config.get("model_type", "PPO"),
+            config["freqai"]["identifier"],
+        )
         super().__init__(**kwargs)
-        self.meta_config = MetaRLConfig.from_freqtrade(self.config)
+        self.meta_config = meta_config
         self.reward_config = RewardConfig.from_rl_config(self.rl_config)
-        self.levels = self.meta_config.levels_for(self.config.get("trading_mode", "spot"))
-        # Exposure each pair holds after its latest decision: the agent's own state, carried
-        # from one prediction call to the next (backtest windows, live candles).
-        self.exposure_state: dict[str, float] = {}
+        self.levels = np.asarray(levels, dtype=np.float64)
+        self.mask = action_mask(
+            levels, can_short=can_short, max_exposure=meta_config.max_exposure
+        )
+        # Each pair's agent state (position, LSTM), carried from one prediction to the next:
+        # backtest window to window, live candle to candle.
+        self.agent_state: dict[str, AgentState] = {}
 
     def _fee(self, pair: str) -> float:
         if self.config.get("fee") is not None:
@@ -51,6 +98,13 @@ class MetaRLModelBase(BaseReinforcementLearningModel):
         # Market orders pay the taker fee.
         return float(exchange.get_fee(symbol=pair, taker_or_maker="taker"))
 
+    def _contract(self, feature_names: list[str]) -> ObservationContract:
+        return ObservationContract(
+            sources=tuple(self.meta_config.sources),
+            feature_names=tuple(feature_names),
+            levels=tuple(float(level) for level in self.levels),
+        )
+
     def set_train_and_eval_environments(
         self,
         data_dictionary: dict[str, DataFrame],
@@ -59,24 +113,27 @@ class MetaRLModelBase(BaseReinforcementLearningModel):
         dk: FreqaiDataKitchen,
     ) -> None:
         fee = self._fee(dk.pair)
+        train_features = data_dictionary["train_features"]
         self.train_env = ExposureEnv(
-            data_dictionary["train_features"].to_numpy(),
+            train_features.to_numpy(),
             prices_train["close"].to_numpy(),
             self.levels,
             fee,
             self.reward_config,
+            self.mask,
         )
+        dk.data[CONTRACT_KEY] = self._contract(list(train_features.columns)).to_dict()
         logger.info(
-            "MetaRL environment for %s: %d candles, %d features, levels %s, fee %.4f",
+            "MetaRL environment for %s: %d candles, features %s, levels %s, fee %.4f",
             dk.pair,
             len(prices_train),
-            data_dictionary["train_features"].shape[1],
-            list(self.levels),
+            list(train_features.columns),
+            self.levels[self.mask].tolist(),
             fee,
         )
 
     def fit(self, data_dictionary: dict[str, Any], dk: FreqaiDataKitchen, **kwargs: Any) -> Any:
-        """Train a fresh SB3 agent on the training window; returns the trained model."""
+        """Train a fresh agent on the training window; returns the trained model."""
         train_df = data_dictionary["train_features"]
         total_timesteps = int(self.rl_config.get("train_cycles", 1) * len(train_df))
         policy_kwargs = {"activation_fn": th.nn.ReLU, "net_arch": self.net_arch}
@@ -85,8 +142,7 @@ class MetaRLModelBase(BaseReinforcementLearningModel):
             self.policy_type, self.train_env, policy_kwargs=policy_kwargs, **params
         )
         model.learn(
-            total_timesteps=total_timesteps,
-            progress_bar=bool(self.rl_config.get("progress_bar", True)),
+            total_timesteps=total_timesteps, progress_bar=bool(self.rl_config.get("progress_bar"))
         )
         return model
 
@@ -95,8 +151,9 @@ class MetaRLModelBase(BaseReinforcementLearningModel):
     ) -> tuple[DataFrame, npt.NDArray[np.int_]]:
         """Target exposure per candle of ``unfiltered_df``, decided sequentially.
 
-        Continues from the exposure this pair held after the previous call, which is what the
-        live bot does candle by candle.
+        Continues from the state this pair's agent held after the previous call (the previous
+        backtest window, or the previous live candle); candles already decided are not decided
+        again.
         """
         dk.find_features(unfiltered_df)
         filtered, _ = dk.filter_features(
@@ -104,9 +161,25 @@ class MetaRLModelBase(BaseReinforcementLearningModel):
         )
         features = self.drop_ohlc_from_df(filtered, dk)
         features, _, _ = dk.feature_pipeline.transform(features, outlier_check=True)
-        start = self.exposure_state.get(dk.pair, 0.0)
-        exposures = rollout(self.model, features.to_numpy(dtype=np.float32), self.levels, start)
-        if len(exposures):
-            self.exposure_state[dk.pair] = float(exposures[-1])
+        check_contract(dk.data.get(CONTRACT_KEY), self._contract(list(features.columns)))
+
+        state = self.agent_state.setdefault(dk.pair, AgentState())
+        dates = unfiltered_df["date"]
+        if state.last_date is None:
+            new = np.ones(len(dates), dtype=bool)
+        else:
+            new = (dates > state.last_date).to_numpy()
+        exposures = np.full(len(dates), state.position.exposure)
+        if new.any():
+            exposures[new] = rollout(
+                PolicyRunner(self.model),
+                features.to_numpy(dtype=np.float32)[new],
+                unfiltered_df["close"].to_numpy(dtype=np.float64)[new],
+                self.levels,
+                self.mask,
+                self._fee(dk.pair),
+                state,
+            )
+            state.last_date = dates.iloc[np.flatnonzero(new)[-1]]
         pred_df = DataFrame({label: exposures for label in dk.label_list})
         return pred_df, dk.do_predict

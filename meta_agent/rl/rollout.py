@@ -1,39 +1,53 @@
-"""Sequential decisions: the agent's exposure at t is the one it chose at t - 1, as live."""
+"""Sequential decisions: the agent's state at t comes from its own decisions before t, as live."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
+from dataclasses import dataclass, field
 
 import numpy as np
+import pandas as pd
 
 from meta_agent.rl.env import make_observation
+from meta_agent.rl.inference import LSTMState, PolicyRunner
+from meta_agent.rl.position import PositionTracker
+
+
+@dataclass
+class AgentState:
+    """Everything an agent carries from one candle to the next for one pair."""
+
+    position: PositionTracker = field(default_factory=PositionTracker)
+    lstm: LSTMState | None = None
+    last_date: pd.Timestamp | None = None
 
 
 def rollout(
-    model: Any, features: np.ndarray, levels: Sequence[float], start_exposure: float = 0.0
+    runner: PolicyRunner,
+    features: np.ndarray,
+    prices: np.ndarray,
+    levels: np.ndarray,
+    mask: np.ndarray,
+    fee: float,
+    state: AgentState,
 ) -> np.ndarray:
-    """Decide candle by candle, feeding each decision back into the next observation.
+    """Decide candle by candle, each observation built from the state the last decision left.
 
-    This is exactly what the live bot does one candle at a time, so a backtest made with it
-    takes the same actions as live trading on the same candles.
-
-    Args:
-        model: A trained SB3 model whose observation is ``features[t] + [exposure]``.
-        features: ``(T, F)`` scaled features.
-        levels: Exposure levels the model's actions index.
-        start_exposure: Exposure held before the first candle.
+    Per candle, exactly as :class:`~meta_agent.rl.env.ExposureEnv` and the live bot: mark the
+    price, observe, choose the most likely allowed level, rebalance. ``state`` is updated in
+    place, so a later call continues where this one stopped (next backtest window, next live
+    candle).
 
     Returns:
         ``(T,)`` chosen exposures.
     """
-    levels_arr = np.asarray(levels, dtype=np.float64)
-    if start_exposure not in levels_arr:
-        start_exposure = 0.0  # a level set changed between runs: start flat
     exposures = np.empty(len(features), dtype=np.float64)
-    exposure = float(start_exposure)
-    for t, row in enumerate(np.asarray(features, dtype=np.float32)):
-        action, _ = model.predict(make_observation(row, exposure), deterministic=True)
-        exposure = float(levels_arr[int(action)])
-        exposures[t] = exposure
+    if state.lstm is None:
+        state.lstm = runner.initial_state()
+    for t in range(len(features)):
+        price = float(prices[t])
+        state.position.mark(price)
+        observation = make_observation(features[t], state.position.observation(price))
+        action, state.lstm = runner.decide(observation, mask, state.lstm)
+        exposures[t] = levels[action]
+        state.position.rebalance(float(exposures[t]), price, fee)
     return exposures

@@ -1,0 +1,76 @@
+"""The observation contract a trained model is bound to, and the model-folder fingerprint.
+
+A model only ever sees the columns it was trained on. The contract (source ids with versions,
+feature names, position block, exposure levels) is stored with every model; loading a model
+against a different contract is refused. The fingerprint of everything that shapes a model
+(sources, levels, reward, algorithm, feature-set version) names its folder, so enabling or
+removing a source trains new models instead of loading mismatched ones.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from meta_agent.errors import ObservationContractError
+from meta_agent.rl.position import POSITION_FEATURES
+
+#: Bump when the context features computed in ``meta_agent.features`` change.
+FEATURE_SET_VERSION = 2
+
+
+@dataclass(frozen=True)
+class ObservationContract:
+    """What a model was trained to observe, in order."""
+
+    sources: tuple[str, ...]
+    feature_names: tuple[str, ...]
+    levels: tuple[float, ...]
+    position_features: tuple[str, ...] = POSITION_FEATURES
+
+    def to_dict(self) -> dict[str, Any]:
+        return {key: list(value) for key, value in asdict(self).items()}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ObservationContract:
+        return cls(**{key: tuple(value) for key, value in data.items()})
+
+
+def check_contract(saved: dict[str, Any] | None, current: ObservationContract) -> None:
+    """Refuse a model whose stored contract differs from ``current``; name every difference."""
+    if saved is None:
+        raise ObservationContractError(
+            "The model has no stored observation contract (trained by another version?). "
+            "Change `freqai.identifier` or delete the model folder to retrain."
+        )
+    stored = ObservationContract.from_dict(saved)
+    differences = [
+        f"{name}: model {getattr(stored, name)} != now {getattr(current, name)}"
+        for name in ("sources", "feature_names", "levels", "position_features")
+        if getattr(stored, name) != getattr(current, name)
+    ]
+    if differences:
+        raise ObservationContractError(
+            "Refusing to use a model trained on a different observation contract: "
+            + "; ".join(differences)
+        )
+
+
+def fingerprint(config: dict[str, Any], sources: list[str], levels: tuple[float, ...]) -> str:
+    """Short hash of everything that shapes a trained model."""
+    rl_config = config.get("freqai", {}).get("rl_config", {})
+    parts = {
+        "sources": sources,
+        "levels": list(levels),
+        "feature_set": FEATURE_SET_VERSION,
+        "position": list(POSITION_FEATURES),
+        "model_type": rl_config.get("model_type", "PPO"),
+        "reward": rl_config.get("model_reward_parameters", {}),
+        "timeframes": config.get("freqai", {})
+        .get("feature_parameters", {})
+        .get("include_timeframes", []),
+    }
+    digest = hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode())
+    return digest.hexdigest()[:8]

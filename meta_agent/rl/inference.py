@@ -1,0 +1,66 @@
+"""Deterministic, masked and stateful decisions from any supported SB3 actor-critic policy.
+
+SB3's ``model.predict`` ignores action masks (except MaskablePPO) and, as FreqAI calls it, starts
+RecurrentPPO from a zero LSTM state on every candle. Here the policy's action distribution is
+read directly: forbidden levels get no probability, the most likely allowed level is taken (SB3's
+deterministic choice), and the LSTM state is handed back to the caller to carry forward.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import torch as th
+from sb3_contrib.common.recurrent.policies import RecurrentActorCriticPolicy
+
+#: Model types MetaRL trains: actor-critic policies over a discrete action space.
+SUPPORTED_MODEL_TYPES: tuple[str, ...] = ("PPO", "A2C", "MaskablePPO", "RecurrentPPO")
+
+LSTMState = tuple[th.Tensor, th.Tensor]
+
+
+class PolicyRunner:
+    """Wraps a trained model's policy for one decision at a time.
+
+    Args:
+        model: A trained SB3 / sb3-contrib model of a type in :data:`SUPPORTED_MODEL_TYPES`.
+    """
+
+    def __init__(self, model: Any) -> None:
+        self.policy = model.policy
+        self.policy.set_training_mode(False)
+        self.recurrent = isinstance(self.policy, RecurrentActorCriticPolicy)
+
+    def initial_state(self) -> LSTMState | None:
+        """The LSTM state before the first candle (zeros), or None for feed-forward policies."""
+        if not self.recurrent:
+            return None
+        n_layers, _, hidden = self.policy.lstm_hidden_state_shape
+        zeros = th.zeros((n_layers, 1, hidden), dtype=th.float32)
+        return zeros, zeros.clone()
+
+    def logits(
+        self, observation: np.ndarray, state: LSTMState | None
+    ) -> tuple[np.ndarray, LSTMState | None]:
+        """Action logits for ``observation`` and the LSTM state after it."""
+        obs = th.as_tensor(observation, dtype=th.float32).reshape(1, -1)
+        with th.no_grad():
+            if self.recurrent:
+                if state is None:
+                    state = self.initial_state()
+                assert state is not None
+                start = th.zeros(1, dtype=th.float32)
+                distribution, new_state = self.policy.get_distribution(obs, state, start)
+                state = (new_state[0], new_state[1])
+            else:
+                distribution = self.policy.get_distribution(obs)
+            logits = distribution.distribution.logits[0].numpy()
+        return logits, state
+
+    def decide(
+        self, observation: np.ndarray, mask: np.ndarray, state: LSTMState | None = None
+    ) -> tuple[int, LSTMState | None]:
+        """The most likely allowed action, and the LSTM state to carry to the next candle."""
+        logits, state = self.logits(observation, state)
+        return int(np.argmax(np.where(mask, logits, -np.inf))), state
