@@ -1,4 +1,4 @@
-"""End to end, offline: ``freqtrade backtesting --strategy MetaRL`` on real Kraken BTC/USD."""
+"""End to end, offline: ``freqtrade backtesting --strategy MetaRL`` on real Kraken data."""
 
 from __future__ import annotations
 
@@ -7,17 +7,19 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from freqtrade.data.btanalysis import get_latest_backtest_filename, load_backtest_stats
 
 from meta_agent.data.importer import import_data
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
+PAIRS = ["BTC/USD", "ETH/USD"]
 
 # Small and seeded: two 15-day walk-forward windows, each trained on the 30 days before it.
 TEST_OVERRIDES = {
     "freqai": {
-        "identifier": "e2e-test",
+        "identifier": "e2e",
         "train_period_days": 30,
         "backtest_period_days": 15,
         "rl_config": {"train_cycles": 3, "progress_bar": False},
@@ -26,11 +28,17 @@ TEST_OVERRIDES = {
 
 
 @pytest.fixture(scope="module")
-def backtest_dir(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+def userdir(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     userdir = tmp_path_factory.mktemp("userdir")
     import_data(shared_data, userdir / "data")
-    overrides = userdir / "overrides.json"
-    overrides.write_text(json.dumps(TEST_OVERRIDES))
+    return userdir
+
+
+def run_backtest(userdir: Path, name: str, overrides: dict) -> Path:
+    """Run the real Freqtrade CLI offline; returns the folder holding its results."""
+    results = userdir / name
+    results.mkdir()
+    (userdir / f"{name}.json").write_text(json.dumps(overrides))
     command = [
         sys.executable,
         "-m",
@@ -42,13 +50,15 @@ def backtest_dir(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) ->
         "--config",
         str(PROJECT_ROOT / "config.json"),
         "--config",
-        str(overrides),
+        str(userdir / f"{name}.json"),
         "--userdir",
         str(userdir),
+        "--export-directory",
+        str(results),
         "--strategy",
         "MetaRL",
         "--pairs",
-        "BTC/USD",
+        *PAIRS,
         "--timerange",
         "20221001-20221031",
         "--cache",
@@ -59,18 +69,48 @@ def backtest_dir(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) ->
     )
     log = result.stdout + result.stderr
     assert result.returncode == 0, log[-5000:]
-    assert "Training BTC/USD raised exception" not in log, log[-5000:]
-    return userdir / "backtest_results"
+    assert "raised exception" not in log, log[-5000:]  # FreqAI swallows training errors
+    return results
 
 
-def test_backtest_writes_a_result_file(backtest_dir: Path) -> None:
-    latest = get_latest_backtest_filename(backtest_dir)
-    assert (backtest_dir / latest).is_file()
+def predictions(userdir: Path, identifier: str) -> pd.DataFrame:
+    """Every backtest prediction FreqAI stored for ``identifier`` (all pairs and windows)."""
+    files = sorted(userdir.glob(f"models/{identifier}-*/backtesting_predictions/*.feather"))
+    assert files, f"no stored predictions for {identifier}"
+    return pd.concat([pd.read_feather(f) for f in files], ignore_index=True)
 
 
-def test_backtest_makes_trades_at_kraken_fees(backtest_dir: Path) -> None:
-    stats = load_backtest_stats(backtest_dir)["strategy"]["MetaRL"]
+@pytest.fixture(scope="module")
+def spot_run(userdir: Path) -> Path:
+    return run_backtest(userdir, "spot", TEST_OVERRIDES)
+
+
+def test_backtest_writes_a_result_file(spot_run: Path) -> None:
+    assert (spot_run / get_latest_backtest_filename(spot_run)).is_file()
+
+
+def test_trades_both_pairs_at_kraken_fees(spot_run: Path) -> None:
+    stats = load_backtest_stats(spot_run)["strategy"]["MetaRL"]
     assert stats["total_trades"] >= 1
-    assert stats["pairlist"] == ["BTC/USD"]
-    trade = stats["trades"][0]
-    assert trade["fee_open"] == pytest.approx(0.004)
+    assert sorted(stats["pairlist"]) == PAIRS
+    assert all(trade["fee_open"] == pytest.approx(0.004) for trade in stats["trades"])
+
+
+def test_agent_uses_two_nonzero_exposure_levels(spot_run: Path, userdir: Path) -> None:
+    levels = set(predictions(userdir, "e2e")["&-action"].unique())
+    assert levels <= {0.0, 0.5, 1.0}
+    assert len(levels - {0.0}) >= 2, levels
+
+
+def test_masks_hold_over_a_whole_backtest(userdir: Path) -> None:
+    overrides = {**TEST_OVERRIDES, "meta_rl": {"max_exposure": 0.5}}
+    overrides["freqai"] = {**TEST_OVERRIDES["freqai"], "identifier": "e2e-capped"}
+    results = run_backtest(userdir, "capped", overrides)
+    assert predictions(userdir, "e2e-capped")["&-action"].max() <= 0.5
+    stats = load_backtest_stats(results)["strategy"]["MetaRL"]
+    # A pair's budget is the total stake / max_open_trades; the wallet's high bounds it.
+    wallet_high = max(stats["starting_balance"], stats["final_balance"])
+    budget = wallet_high / stats["max_open_trades_setting"]
+    buys = [o for t in stats["trades"] for o in t["orders"] if o["ft_order_side"] == "buy"]
+    assert buys
+    assert all(order["cost"] <= 0.5 * budget * 1.001 for order in buys)
