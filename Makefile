@@ -10,7 +10,7 @@ DEMO_CONFIG := config.json
 DEMO_PAIRS := BTC/USD
 DEMO_TIMERANGE := 20220701-20221201
 
-.PHONY: setup data demo test test-slow check lint clean
+.PHONY: setup data demo test test-slow check lint benchmark clean
 
 setup: $(STAMP)
 
@@ -51,3 +51,6 @@ check: lint
 
 clean:
 	rm -rf user_data/data user_data/models user_data/backtest_results user_data/logs
+
+benchmark: setup
+	$(PY) benchmarks/rl_speed.py
