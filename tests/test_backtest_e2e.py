@@ -34,11 +34,25 @@ def userdir(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Path
     return userdir
 
 
-def run_backtest(userdir: Path, name: str, overrides: dict) -> Path:
-    """Run the real Freqtrade CLI offline; returns the folder holding its results."""
+FUTURES_OVERRIDES = {
+    "trading_mode": "futures",
+    "margin_mode": "isolated",
+    "stake_currency": "USDT",
+    "fiat_display_currency": "",
+    "exchange": {"name": "binance", "pair_whitelist": ["BTC/USDT:USDT", "ETH/USDT:USDT"]},
+    "meta_rl": {"exposure_levels": None},  # futures default: -1, -0.5, 0, 0.5, 1
+    "freqai": {**TEST_OVERRIDES["freqai"], "identifier": "e2e-futures"},
+}
+
+
+def freqtrade_backtest(
+    userdir: Path, name: str, overrides: dict, pairs: list[str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Run the real Freqtrade CLI offline with ``config.json`` plus ``overrides``."""
     results = userdir / name
     results.mkdir()
     (userdir / f"{name}.json").write_text(json.dumps(overrides))
+    pair_args = ["--pairs", *pairs] if pairs else []
     command = [
         sys.executable,
         "-m",
@@ -57,20 +71,24 @@ def run_backtest(userdir: Path, name: str, overrides: dict) -> Path:
         str(results),
         "--strategy",
         "MetaRL",
-        "--pairs",
-        *PAIRS,
+        *pair_args,
         "--timerange",
         "20221001-20221031",
         "--cache",
         "none",
     ]
-    result = subprocess.run(
+    return subprocess.run(
         command, cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=900, check=False
     )
+
+
+def run_backtest(userdir: Path, name: str, overrides: dict, pairs: list[str] | None = None) -> Path:
+    """A backtest that must succeed; returns the folder holding its results."""
+    result = freqtrade_backtest(userdir, name, overrides, PAIRS if pairs is None else pairs)
     log = result.stdout + result.stderr
     assert result.returncode == 0, log[-5000:]
-    assert "raised exception" not in log, log[-5000:]  # FreqAI swallows training errors
-    return results
+    assert "raised exception" not in log, log[-5000:]
+    return userdir / name
 
 
 def predictions(userdir: Path, identifier: str) -> pd.DataFrame:
@@ -114,3 +132,29 @@ def test_masks_hold_over_a_whole_backtest(userdir: Path) -> None:
     buys = [o for t in stats["trades"] for o in t["orders"] if o["ft_order_side"] == "buy"]
     assert buys
     assert all(order["cost"] <= 0.5 * budget * 1.001 for order in buys)
+
+
+def test_futures_mode_goes_short(userdir: Path) -> None:
+    results = run_backtest(userdir, "futures", FUTURES_OVERRIDES, pairs=[])
+    stats = load_backtest_stats(results)["strategy"]["MetaRL"]
+    assert any(trade["is_short"] for trade in stats["trades"])
+    assert all(trade["leverage"] == 1.0 for trade in stats["trades"])
+    levels = set(predictions(userdir, "e2e-futures")["&-action"].unique())
+    assert levels <= {-1.0, -0.5, 0.0, 0.5, 1.0}
+    assert min(levels) < 0
+
+
+def test_failed_training_fails_the_backtest_loudly(
+    shared_data: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """Without 4h/1d candles every training window is empty. FreqAI alone would log it and
+    report a zero-trade backtest; MetaRL stops with the reason."""
+    userdir = tmp_path_factory.mktemp("hourly-only")
+    futures = userdir / "data" / "binance" / "futures"
+    futures.mkdir(parents=True)
+    for path in (shared_data / "binance" / "futures").glob("*-1h-*.feather"):
+        (futures / path.name).write_bytes(path.read_bytes())
+    overrides = {**FUTURES_OVERRIDES, "freqai": {**FUTURES_OVERRIDES["freqai"], "identifier": "x"}}
+    result = freqtrade_backtest(userdir, "failing", overrides, pairs=[])
+    assert result.returncode != 0
+    assert "MetaRL training failed for BTC/USDT:USDT" in result.stdout + result.stderr

@@ -77,7 +77,8 @@ def import_data(source: Path, datadir: Path) -> ImportReport:
     """Import every known input under ``source`` into the Freqtrade datadir ``datadir``.
 
     Kraken OHLCVT CSVs become ``kraken/<PAIR>-{1h,4h,1d}.feather``; Binance feathers are placed
-    in ``binance/`` and ``binance/futures/``; external series go to ``external/``. Inputs that
+    in ``binance/`` and ``binance/futures/``, with 4h and 1d resamples of the spot and perpetual
+    price candles; external series go to ``external/``. Inputs that
     are absent are skipped with a log line; an input that is present but malformed raises
     :class:`DataImportError` before anything is written.
     """
@@ -102,7 +103,13 @@ def import_data(source: Path, datadir: Path) -> ImportReport:
 
     for sub in ("binance", "binance/futures"):
         for path in sorted((source / sub).glob("*.feather")):
-            frames[datadir / sub / path.name] = _read_candle_feather(path)
+            candles = _read_candle_feather(path)
+            frames[datadir / sub / path.name] = candles
+            # FreqAI's informative timeframes need 4h/1d price candles (not mark/funding).
+            if "-1h" in path.name and path.name.endswith(("-1h.feather", "-1h-futures.feather")):
+                for timeframe in RESAMPLED_TIMEFRAMES:
+                    name = path.name.replace("-1h", f"-{timeframe}", 1)
+                    frames[datadir / sub / name] = resample_complete(candles, timeframe)
 
     for series in EXTERNAL_SERIES:
         path = source / series.source

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
 from typing import Any
 
 import gymnasium as gym
@@ -11,7 +10,7 @@ import numpy as np
 from gymnasium import spaces
 
 from meta_agent.config import RewardConfig
-from meta_agent.rl.masks import nearest_allowed
+from meta_agent.rl.masks import Levels, nearest_allowed
 from meta_agent.rl.position import POSITION_FEATURES, PositionTracker
 
 #: FreqAI scales features to [-1, 1] on the training split; later data may overshoot a little.
@@ -61,7 +60,7 @@ class ExposureEnv(gym.Env[np.ndarray, np.int64]):
         self,
         features: np.ndarray,
         prices: np.ndarray,
-        levels: Sequence[float],
+        levels: Levels,
         fee: float,
         reward: RewardConfig | None = None,
         mask: np.ndarray | None = None,
@@ -104,7 +103,9 @@ class ExposureEnv(gym.Env[np.ndarray, np.int64]):
         self.position.mark(self.prices[0])
         return self._observation(), {}
 
-    def step(self, action: int | np.integer) -> tuple[np.ndarray, float, bool, bool, dict[str, Any]]:
+    def step(
+        self, action: int | np.integer
+    ) -> tuple[np.ndarray, float, bool, bool, dict[str, Any]]:
         """Hold ``levels[action]`` (or the nearest allowed level) over the next candle.
 
         Returns:

@@ -6,8 +6,11 @@ from collections.abc import Sequence
 
 import numpy as np
 
+#: Exposure levels as configured (a sequence) or as stored on a model (an array).
+Levels = Sequence[float] | np.ndarray
 
-def action_mask(levels: Sequence[float], *, can_short: bool, max_exposure: float) -> np.ndarray:
+
+def action_mask(levels: Levels, *, can_short: bool, max_exposure: float) -> np.ndarray:
     """Allowed levels: no shorts unless the trading mode can short, ``|level| <= max_exposure``.
 
     Flat (0) is always allowed, so a mask never leaves the agent without a choice.
@@ -20,7 +23,7 @@ def action_mask(levels: Sequence[float], *, can_short: bool, max_exposure: float
     return allowed
 
 
-def nearest_allowed(index: int, levels: Sequence[float], mask: np.ndarray) -> int:
+def nearest_allowed(index: int, levels: Levels, mask: np.ndarray) -> int:
     """The allowed level closest to ``levels[index]``, ties towards flat.
 
     Algorithms without native masking (PPO, A2C, RecurrentPPO) may pick a forbidden level in

@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 import torch as th
+from freqtrade.exceptions import OperationalException
 from freqtrade.freqai.data_kitchen import FreqaiDataKitchen
 from freqtrade.freqai.RL.BaseReinforcementLearningModel import BaseReinforcementLearningModel
 from pandas import DataFrame
@@ -82,9 +83,7 @@ class MetaRLModelBase(BaseReinforcementLearningModel):
         self.meta_config = meta_config
         self.reward_config = RewardConfig.from_rl_config(self.rl_config)
         self.levels = np.asarray(levels, dtype=np.float64)
-        self.mask = action_mask(
-            levels, can_short=can_short, max_exposure=meta_config.max_exposure
-        )
+        self.mask = action_mask(levels, can_short=can_short, max_exposure=meta_config.max_exposure)
         # Each pair's agent state (position, LSTM), carried from one prediction to the next:
         # backtest window to window, live candle to candle.
         self.agent_state: dict[str, AgentState] = {}
@@ -130,6 +129,26 @@ class MetaRLModelBase(BaseReinforcementLearningModel):
             list(train_features.columns),
             self.levels[self.mask].tolist(),
             fee,
+        )
+
+    def train(
+        self, unfiltered_df: DataFrame, pair: str, dk: FreqaiDataKitchen, **kwargs: Any
+    ) -> Any:
+        try:
+            return super().train(unfiltered_df, pair, dk, **kwargs)
+        except Exception as err:
+            self._training_error = f"{type(err).__name__}: {err}"
+            raise
+
+    def _append_null_backtesting_predictions(
+        self, dk: FreqaiDataKitchen, dataframe_backtest: DataFrame
+    ) -> None:
+        """FreqAI would log a failed training and backtest the window on null predictions, a
+        silent zero-trade result. A backtest must fail loudly instead."""
+        raise OperationalException(
+            f"MetaRL training failed for {dk.pair} (window ending "
+            f"{self.training_timerange.stop_fmt}): {getattr(self, '_training_error', 'unknown')}. "
+            "Refusing to backtest this window on empty predictions."
         )
 
     def fit(self, data_dictionary: dict[str, Any], dk: FreqaiDataKitchen, **kwargs: Any) -> Any:
