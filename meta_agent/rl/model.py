@@ -9,6 +9,8 @@ its action mask and its LSTM state, in backtests and live alike (:mod:`meta_agen
 from __future__ import annotations
 
 import logging
+import re
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -49,6 +51,38 @@ def _check_model_choice(rl_config: dict[str, Any]) -> None:
         )
 
 
+def _log_contract(
+    config: dict[str, Any],
+    base_identifier: str,
+    contract_id: str,
+    sources: list[str],
+    levels: tuple[float, ...],
+) -> None:
+    models = Path(config.get("user_data_dir", "user_data")) / "models"
+    identifier = f"{base_identifier}-{contract_id}"
+    logger.info(
+        "MetaRL observation contract %s (sources %s, levels %s, model %s): models in %s.",
+        contract_id,
+        sources,
+        list(levels),
+        config["freqai"]["rl_config"].get("model_type", "PPO"),
+        models / identifier,
+    )
+    contract_folder = re.compile(rf"{re.escape(base_identifier)}-[0-9a-f]{{8}}")
+    others = sorted(
+        p.name
+        for p in models.glob(f"{base_identifier}-*")
+        if contract_folder.fullmatch(p.name) and p.name != identifier
+    )
+    if others:
+        logger.warning(
+            "Models for other observation contracts exist (%s): sources, levels, reward or model "
+            "changed, so they are not loaded and %s trains its own.",
+            ", ".join(others),
+            identifier,
+        )
+
+
 class MetaRLModelBase(BaseReinforcementLearningModel):
     """FreqAI model choosing a target exposure level per candle (``&-action`` holds the level).
 
@@ -70,15 +104,9 @@ class MetaRLModelBase(BaseReinforcementLearningModel):
         contract_id = fingerprint(config, meta_config.sources, levels)
         if not base_identifier.endswith(f"-{contract_id}"):
             config["freqai"]["identifier"] = f"{base_identifier}-{contract_id}"
-        logger.info(
-            "MetaRL observation contract %s (sources %s, levels %s, model %s): models live in "
-            "user_data/models/%s; a different contract trains its own models.",
-            contract_id,
-            meta_config.sources,
-            list(levels),
-            rl_config.get("model_type", "PPO"),
-            config["freqai"]["identifier"],
-        )
+        else:
+            base_identifier = base_identifier.removesuffix(f"-{contract_id}")
+        _log_contract(config, base_identifier, contract_id, meta_config.sources, levels)
         super().__init__(**kwargs)
         self.meta_config = meta_config
         self.reward_config = RewardConfig.from_rl_config(self.rl_config)

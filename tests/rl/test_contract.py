@@ -64,3 +64,16 @@ def test_enabling_a_source_changes_the_model_folder() -> None:
 def test_model_choice_errors_name_the_key(rl_config: dict, message: str) -> None:
     with pytest.raises(ConfigError, match=message):
         _check_model_choice(rl_config)
+
+
+def test_other_contract_folders_are_reported(tmp_path, caplog: pytest.LogCaptureFixture) -> None:
+    from meta_agent.rl.model import _log_contract
+
+    models = tmp_path / "models"
+    for name in ("metarl-0badf00d", "metarl-1234abcd", "metarl-skeleton-v1"):
+        (models / name).mkdir(parents=True)
+    config = {"user_data_dir": str(tmp_path), "freqai": {"rl_config": {}}}
+    with caplog.at_level("INFO"):
+        _log_contract(config, "metarl", "1234abcd", ["trend-v1"], (0.0, 1.0))
+    assert "Models for other observation contracts exist (metarl-0badf00d)" in caplog.text
+    assert "skeleton" not in caplog.text
