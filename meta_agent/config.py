@@ -18,6 +18,29 @@ FUTURES_LEVELS: tuple[float, ...] = (-1.0, -0.5, 0.0, 0.5, 1.0)
 M = TypeVar("M", bound=BaseModel)
 
 
+class ModelSelectionConfig(BaseModel):
+    """``meta_rl.model_selection``: train several algorithms per window and keep the best.
+
+    Attributes:
+        candidates: Algorithms to compare (PPO, A2C, MaskablePPO, RecurrentPPO).
+        validation_fraction: Tail of each training window used only to compare them.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    candidates: list[str] = Field(min_length=2)
+    validation_fraction: float = Field(default=0.2, gt=0, lt=0.5)
+
+    @field_validator("candidates")
+    @classmethod
+    def _supported(cls, value: list[str]) -> list[str]:
+        supported = ("PPO", "A2C", "MaskablePPO", "RecurrentPPO")
+        unknown = [name for name in value if name not in supported]
+        if unknown or len(set(value)) != len(value):
+            raise ValueError(f"must be distinct names among {list(supported)}; got {value}")
+        return value
+
+
 class MetaRLConfig(BaseModel):
     """The ``meta_rl`` section of a Freqtrade config.
 
@@ -30,6 +53,8 @@ class MetaRLConfig(BaseModel):
             fraction of the pair's budget, so price drift alone does not pay fees every candle.
         max_exposure: Risk limit: levels with a larger magnitude are masked, in training and at
             inference, so the agent is never asked to choose what would be refused.
+        model_selection: Off (None) by default: it multiplies training time by the number of
+            candidates. See :class:`ModelSelectionConfig`.
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -38,6 +63,7 @@ class MetaRLConfig(BaseModel):
     exposure_levels: list[float] | None = None
     rebalance_threshold: float = Field(default=0.25, gt=0, le=1)
     max_exposure: float = Field(default=1.0, gt=0, le=1)
+    model_selection: ModelSelectionConfig | None = None
 
     @field_validator("sources")
     @classmethod

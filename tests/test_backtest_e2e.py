@@ -86,6 +86,7 @@ def run_backtest(userdir: Path, name: str, overrides: dict, pairs: list[str] | N
     """A backtest that must succeed; returns the folder holding its results."""
     result = freqtrade_backtest(userdir, name, overrides, PAIRS if pairs is None else pairs)
     log = result.stdout + result.stderr
+    (userdir / f"{name}.log").write_text(log)
     assert result.returncode == 0, log[-5000:]
     assert "raised exception" not in log, log[-5000:]
     return userdir / name
@@ -158,3 +159,26 @@ def test_failed_training_fails_the_backtest_loudly(
     result = freqtrade_backtest(userdir, "failing", overrides, pairs=[])
     assert result.returncode != 0
     assert "MetaRL training failed for BTC/USDT:USDT" in result.stdout + result.stderr
+
+
+def test_model_selection_backtests_and_reloads_the_chosen_type(userdir: Path) -> None:
+    # Neither candidate is the configured PPO, so reloading must use the stored type.
+    candidates = ["A2C", "MaskablePPO"]
+    overrides = {**TEST_OVERRIDES, "meta_rl": {"model_selection": {"candidates": candidates}}}
+    overrides["freqai"] = {
+        **TEST_OVERRIDES["freqai"],
+        "identifier": "e2e-select",
+        "save_backtest_models": True,
+    }
+    run_backtest(userdir, "select", overrides, pairs=["BTC/USD"])
+    before = predictions(userdir, "e2e-select")
+    metadata = sorted(userdir.glob("models/e2e-select-*/sub-train-*/*_metadata.json"))
+    chosen = {json.loads(path.read_text())["metarl_model_type"] for path in metadata}
+    assert chosen and chosen <= set(candidates)
+    # Without stored predictions FreqAI loads each window's saved model from disk.
+    for path in userdir.glob("models/e2e-select-*/backtesting_predictions/*"):
+        path.unlink()
+    run_backtest(userdir, "select-again", overrides, pairs=["BTC/USD"])
+    assert "Starting training" not in (userdir / "select-again.log").read_text()
+    after = predictions(userdir, "e2e-select")
+    pd.testing.assert_series_equal(before["&-action"], after["&-action"])

@@ -8,6 +8,7 @@ its action mask and its LSTM state, in backtests and live alike (:mod:`meta_agen
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 from pathlib import Path
@@ -28,10 +29,12 @@ from meta_agent.rl.env import ExposureEnv
 from meta_agent.rl.inference import SUPPORTED_MODEL_TYPES, PolicyRunner
 from meta_agent.rl.masks import action_mask
 from meta_agent.rl.rollout import AgentState, rollout
+from meta_agent.rl.selection import SB3_CONTRIB, select_model
 
 logger = logging.getLogger(__name__)
 
 CONTRACT_KEY = "metarl_observation_contract"
+SELECTED_MODEL_KEY = "metarl_model_type"
 
 
 def _check_model_choice(rl_config: dict[str, Any]) -> None:
@@ -49,6 +52,18 @@ def _check_model_choice(rl_config: dict[str, Any]) -> None:
             f"`freqai.rl_config.policy_type` = '{policy}' does not fit model_type "
             f"'{model_type}'; use '{expected}'."
         )
+
+
+def stored_model_type(pair_info: dict[str, Any], dk: FreqaiDataKitchen) -> str | None:
+    """The algorithm a saved model was trained with, from its metadata file, if recorded."""
+    if dk.live and pair_info.get("model_filename"):
+        folder, filename = Path(pair_info["data_path"]), pair_info["model_filename"]
+    else:
+        folder, filename = Path(dk.data_path), dk.model_filename
+    metadata = folder / f"{filename}_metadata.json"
+    if not metadata.is_file():
+        return None
+    return json.loads(metadata.read_text()).get(SELECTED_MODEL_KEY)
 
 
 def _log_contract(
@@ -115,6 +130,28 @@ class MetaRLModelBase(BaseReinforcementLearningModel):
         # Each pair's agent state (position, LSTM), carried from one prediction to the next:
         # backtest window to window, live candle to candle.
         self.agent_state: dict[str, AgentState] = {}
+        self._wrap_model_loading()
+
+    def _wrap_model_loading(self) -> None:
+        """With model selection a saved model may be A2C while the config says PPO: FreqAI's
+        loader takes the class from the config, so load with the type stored in the model's
+        metadata instead."""
+        load_data = self.dd.load_data
+
+        def load_with_stored_type(coin: str, dk: FreqaiDataKitchen) -> Any:
+            stored = stored_model_type(self.dd.pair_dict.get(coin, {}), dk)
+            if stored is None:
+                return load_data(coin, dk)
+            rl_config = self.freqai_info["rl_config"]
+            configured = rl_config["model_type"], self.dd.model_type
+            rl_config["model_type"] = stored
+            self.dd.model_type = "sb3_contrib" if stored in SB3_CONTRIB else "stable_baselines3"
+            try:
+                return load_data(coin, dk)
+            finally:
+                rl_config["model_type"], self.dd.model_type = configured
+
+        self.dd.load_data = load_with_stored_type
 
     def _fee(self, pair: str) -> float:
         if self.config.get("fee") is not None:
@@ -180,16 +217,29 @@ class MetaRLModelBase(BaseReinforcementLearningModel):
         )
 
     def fit(self, data_dictionary: dict[str, Any], dk: FreqaiDataKitchen, **kwargs: Any) -> Any:
-        """Train a fresh agent on the training window; returns the trained model."""
-        train_df = data_dictionary["train_features"]
-        total_timesteps = int(self.rl_config.get("train_cycles", 1) * len(train_df))
-        policy_kwargs = {"activation_fn": th.nn.ReLU, "net_arch": self.net_arch}
-        params = {"device": "cpu", **self.freqai_info.get("model_training_parameters", {})}
-        model = self.MODELCLASS(
-            self.policy_type, self.train_env, policy_kwargs=policy_kwargs, **params
-        )
+        """Train a fresh agent on the training window (or choose among several, if
+        ``meta_rl.model_selection`` is set); returns the trained model."""
+        train_cycles = self.rl_config.get("train_cycles", 1)
+        params = {
+            "device": "cpu",
+            "policy_kwargs": {"activation_fn": th.nn.ReLU, "net_arch": self.net_arch},
+            **self.freqai_info.get("model_training_parameters", {}),
+        }
+        selection = self.meta_config.model_selection
+        if selection is not None:
+            chosen = select_model(
+                selection.candidates,
+                self.train_env,
+                selection.validation_fraction,
+                train_cycles,
+                params,
+            )
+            dk.data[SELECTED_MODEL_KEY] = chosen.model_type
+            return chosen.model
+        model = self.MODELCLASS(self.policy_type, self.train_env, **params)
         model.learn(
-            total_timesteps=total_timesteps, progress_bar=bool(self.rl_config.get("progress_bar"))
+            total_timesteps=int(train_cycles * len(data_dictionary["train_features"])),
+            progress_bar=bool(self.rl_config.get("progress_bar")),
         )
         return model
 

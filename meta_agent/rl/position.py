@@ -88,3 +88,17 @@ class PositionTracker:
             ],
             dtype=np.float32,
         )
+
+
+def equity_curve(exposures: np.ndarray, prices: np.ndarray, fee: float) -> np.ndarray:
+    """Equity after each candle when holding ``exposures[t]`` from ``prices[t]`` on, net of fees.
+
+    The same bookkeeping as the environment and the rollout; used to score decisions.
+    """
+    position = PositionTracker()
+    equity = np.empty(len(prices))
+    for t, (exposure, price) in enumerate(zip(exposures, prices, strict=True)):
+        position.mark(float(price))
+        position.rebalance(float(exposure), float(price), fee)
+        equity[t] = position.equity
+    return equity
