@@ -1,0 +1,76 @@
+"""MetaRLModel.predict called as FreqAI calls it: a backtest window equals the live sequence.
+
+Live, FreqAI first predicts the whole history, then one new candle per call (``CONV_WIDTH``
+= 1), and may hand the same candle over again. The model's real ``predict`` is driven here with
+a stand-in for FreqAI's data kitchen that passes features through unchanged.
+"""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import numpy as np
+import pandas as pd
+
+from meta_agent.config import MetaRLConfig
+from meta_agent.rl.contract import ObservationContract
+from meta_agent.rl.model import CONTRACT_KEY, MetaRLModelBase
+from tests.rl.test_rollout import briefly_trained
+from tests.rl.worlds import LEVELS, foretelling_world
+
+FEATURES = ["%-oracle", "%-noise"]
+
+
+def candles(n: int = 150) -> pd.DataFrame:
+    features, prices = foretelling_world(seed=21, n=n)
+    frame = pd.DataFrame(features, columns=FEATURES)
+    frame["close"] = prices
+    frame["date"] = pd.date_range("2023-01-01", periods=n, freq="1h", tz="UTC")
+    return frame
+
+
+def fresh_model(trained) -> MetaRLModelBase:
+    """A MetaRLModel with its trained agent, without FreqAI's start-up machinery."""
+    model = MetaRLModelBase.__new__(MetaRLModelBase)
+    model.model = trained
+    model.meta_config = MetaRLConfig.from_freqtrade({})
+    model.levels = LEVELS
+    model.mask = np.ones(len(LEVELS), bool)
+    model.agent_state = {}
+    model.config = {"fee": 0.004}
+    model.rl_config = {"drop_ohlc_from_features": False}
+    return model
+
+
+def kitchen(rows: int) -> SimpleNamespace:
+    contract = ObservationContract(("trend-v1",), tuple(FEATURES), tuple(LEVELS))
+    return SimpleNamespace(
+        pair="BTC/USD",
+        training_features_list=list(FEATURES),
+        label_list=["&-action"],
+        data={CONTRACT_KEY: contract.to_dict()},
+        do_predict=np.ones(rows, dtype=int),
+        find_features=lambda frame: None,
+        filter_features=lambda frame, names, training_filter: (frame[names].copy(), None),
+        feature_pipeline=SimpleNamespace(transform=lambda frame, outlier_check: (frame, 0, 0)),
+    )
+
+
+def test_backtest_window_equals_live_calls() -> None:
+    trained = briefly_trained("PPO")
+    frame = candles()
+    backtest = fresh_model(trained)
+    window, _ = backtest.predict(frame, kitchen(len(frame)))
+
+    live = fresh_model(trained)
+    history, _ = live.predict(frame.iloc[:50], kitchen(50))  # first call: the whole history
+    decisions = list(history["&-action"])
+    for t in range(50, len(frame)):
+        latest = frame.iloc[t : t + 1]
+        pred, _ = live.predict(latest, kitchen(1))
+        again, _ = live.predict(latest, kitchen(1))  # the same candle handed over twice
+        assert again["&-action"].iloc[0] == pred["&-action"].iloc[0]
+        decisions.append(pred["&-action"].iloc[0])
+    np.testing.assert_array_equal(window["&-action"].to_numpy(), np.array(decisions))
+    # The state carried forward is the same too: no candle was counted twice.
+    assert live.agent_state["BTC/USD"].position == backtest.agent_state["BTC/USD"].position
