@@ -28,5 +28,9 @@ class SnapshotError(MetaRLError):
     """A pinned market snapshot is missing or malformed."""
 
 
+class FeedUnavailableError(MetaRLError):
+    """A live feed has no usable data now; its sources report ``available=False``."""
+
+
 class ObservationContractError(MetaRLError):
     """A trained model's observation contract does not match the features it is given."""

@@ -1,5 +1,6 @@
 """Signal sources: each says per candle which way it leans and how sure it is."""
 
+from meta_agent.signals.context import SourceContext, StoreFeed
 from meta_agent.signals.contract import (
     SIGNAL_FIELDS,
     SignalSource,
@@ -10,12 +11,21 @@ from meta_agent.signals.contract import (
 from meta_agent.signals.registry import SourceSpec, list_sources, make, register, spec
 
 # Importing the modules registers the built-in sources.
-from meta_agent.signals import trend as _trend  # noqa: F401  isort: skip
+from meta_agent.signals import (  # noqa: F401  isort: skip
+    derivatives as _derivatives,
+    flows as _flows,
+    news as _news,
+    sentiment as _sentiment,
+    technical as _technical,
+    trend as _trend,
+)
 
 __all__ = [
     "SIGNAL_FIELDS",
     "SignalSource",
+    "SourceContext",
     "SourceSpec",
+    "StoreFeed",
     "check_signal_frame",
     "list_sources",
     "make",

@@ -46,6 +46,8 @@ class SignalSource(ABC):
     name: ClassVar[str]
     #: Bumped whenever the output changes for the same input, so trained models notice.
     version: ClassVar[int]
+    #: True for sources that read external data through a SourceContext.
+    needs_context: ClassVar[bool] = False
 
     @property
     def source_id(self) -> str:

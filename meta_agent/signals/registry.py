@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from meta_agent.errors import UnknownSourceError
+from meta_agent.signals.context import SourceContext
 from meta_agent.signals.contract import SignalSource
 
 
@@ -44,9 +45,21 @@ def spec(source_id: str) -> SourceSpec:
         ) from None
 
 
-def make(source_id: str, **params: Any) -> SignalSource:
-    """Instantiate the source registered as ``source_id`` with ``params``."""
-    return spec(source_id).source_class(**params)
+def make(source_id: str, context: SourceContext | None = None, **params: Any) -> SignalSource:
+    """Instantiate the source registered as ``source_id`` with ``params``.
+
+    Sources that read more than candles (``needs_context``) get ``context``; it is required
+    for them and ignored by the others.
+    """
+    source_class = spec(source_id).source_class
+    if not source_class.needs_context:
+        return source_class(**params)
+    if context is None:
+        raise ValueError(
+            f"Signal source '{source_id}' reads external data: pass a SourceContext "
+            "(pair, timeframe, feed)."
+        )
+    return source_class(context=context, **params)
 
 
 def list_sources() -> list[SourceSpec]:
