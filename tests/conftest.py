@@ -7,6 +7,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from meta_agent.data.importer import import_data
+from meta_agent.signals import SourceContext, StoreFeed
+
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATA = PROJECT_ROOT.parent / "shared" / "data"
 
@@ -20,8 +23,22 @@ def shared_data() -> Path:
 
 
 @pytest.fixture(scope="session")
+def imported(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A datadir imported once per session from the real data (``<tmp>/data``)."""
+    datadir = tmp_path_factory.mktemp("import") / "data"
+    import_data(shared_data, datadir)
+    return datadir
+
+
+@pytest.fixture(scope="session")
 def btc_candles(shared_data: Path) -> pd.DataFrame:
-    """Binance BTC/USDT 1h candles, 2022 (real data), in Freqtrade's layout."""
+    """Binance BTC/USDT 1h candles, 2021-01 to 2022-06 (real data): every source's data
+    (social index until 2021-05, headlines from 2021-10) overlaps this span."""
     frame = pd.read_feather(shared_data / "binance" / "BTC_USDT-1h.feather")
-    year = frame[(frame["date"] >= "2022-01-01") & (frame["date"] < "2023-01-01")]
-    return year.reset_index(drop=True)
+    span = frame[(frame["date"] >= "2021-01-01") & (frame["date"] < "2022-07-01")]
+    return span.reset_index(drop=True)
+
+
+@pytest.fixture(scope="session")
+def btc_context(imported: Path) -> SourceContext:
+    return SourceContext("BTC/USDT", "1h", StoreFeed(imported))

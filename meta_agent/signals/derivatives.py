@@ -127,7 +127,8 @@ class OpenInterestSource(ExternalSource):
         score = np.where(
             pressure > 0, move * pressure, np.where(flush, -0.5 * move * pressure.abs(), 0.0)
         )
-        return signal_frame(candles.index, score, frame["confidence"], frame["available"])
+        known = frame["available"] & move.notna()
+        return signal_frame(candles.index, score, frame["confidence"], known)
 
 
 register(

@@ -17,13 +17,6 @@ from meta_agent.data.kraken import read_kraken_ohlcvt, resample_complete
 from meta_agent.errors import DataImportError
 
 
-@pytest.fixture(scope="module")
-def imported(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    datadir = tmp_path_factory.mktemp("import") / "data"
-    import_data(shared_data, datadir)
-    return datadir
-
-
 def test_kraken_hours_without_trades_stay_absent(shared_data: Path, imported: Path) -> None:
     csv = shared_data / "kraken" / "raw" / "XBTUSD_60.csv"
     raw_lines = sum(1 for _ in csv.open())

@@ -8,6 +8,7 @@ import pytest
 
 from meta_agent.errors import SignalContractError, UnknownSourceError
 from meta_agent.signals import (
+    SourceContext,
     check_signal_frame,
     list_sources,
     make,
@@ -78,28 +79,40 @@ SOURCE_IDS = [s.source_id for s in list_sources()]
 
 
 @pytest.mark.parametrize("source_id", SOURCE_IDS)
-def test_source_output_meets_the_contract(source_id: str, btc_candles: pd.DataFrame) -> None:
-    frame = make(source_id).signal(btc_candles)
+def test_source_output_meets_the_contract(
+    source_id: str, btc_candles: pd.DataFrame, btc_context: SourceContext
+) -> None:
+    source = make(source_id, context=btc_context)
+    frame = source.signal(btc_candles)  # signal() checks ranges, NaN, dtypes, idle zeros
     assert frame.index.equals(btc_candles.index)
     assert list(frame.columns) == [
         f"{source_id}__{f}" for f in ("score", "confidence", "available")
     ]
     available = frame[f"{source_id}__available"]
-    assert available.any(), "a source must know something about a year of real candles"
-    assert not available.iloc[: make(source_id).startup_candles].any()
+    assert available.any(), "every source knows something about these 18 months"
+    assert not available.iloc[: source.startup_candles].any()
+    assert frame[f"{source_id}__score"][available].abs().max() > 0.1, "a source must lean"
 
 
 @pytest.mark.parametrize("source_id", SOURCE_IDS)
-def test_source_is_deterministic(source_id: str, btc_candles: pd.DataFrame) -> None:
-    pd.testing.assert_frame_equal(
-        make(source_id).signal(btc_candles), make(source_id).signal(btc_candles)
-    )
+def test_source_is_deterministic(
+    source_id: str, btc_candles: pd.DataFrame, btc_context: SourceContext
+) -> None:
+    first = make(source_id, context=btc_context).signal(btc_candles)
+    pd.testing.assert_frame_equal(first, make(source_id, context=btc_context).signal(btc_candles))
 
 
 @pytest.mark.parametrize("source_id", SOURCE_IDS)
-def test_source_is_prefix_invariant(source_id: str, btc_candles: pd.DataFrame) -> None:
+def test_source_is_prefix_invariant(
+    source_id: str, btc_candles: pd.DataFrame, btc_context: SourceContext
+) -> None:
     """compute(df[:t]) == compute(df)[:t]: no row looks at later candles."""
-    full = make(source_id).signal(btc_candles)
-    for t in (500, 2000, 6000):
-        prefix = make(source_id).signal(btc_candles.iloc[:t])
-        pd.testing.assert_frame_equal(prefix, full.iloc[:t])
+    source = make(source_id, context=btc_context)
+    full = source.signal(btc_candles)
+    for t in (500, 2000, 6000, 9000, len(btc_candles) - 1):
+        pd.testing.assert_frame_equal(source.signal(btc_candles.iloc[:t]), full.iloc[:t])
+
+
+def test_external_source_without_context_is_refused() -> None:
+    with pytest.raises(ValueError, match="pass a SourceContext"):
+        make("funding-v1")
