@@ -5,6 +5,7 @@ Unknown keys are errors; messages name the dotted key, the value and what is all
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -55,6 +56,9 @@ class MetaRLConfig(BaseModel):
             inference, so the agent is never asked to choose what would be refused.
         model_selection: Off (None) by default: it multiplies training time by the number of
             candidates. See :class:`ModelSelectionConfig`.
+        data_root: Folder with the external store and the reference market's candles
+            (default ``<user_data_dir>/data``).
+        reference_exchange: Datadir name of the venue derivatives sources read (``binance``).
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -64,6 +68,15 @@ class MetaRLConfig(BaseModel):
     rebalance_threshold: float = Field(default=0.25, gt=0, le=1)
     max_exposure: float = Field(default=1.0, gt=0, le=1)
     model_selection: ModelSelectionConfig | None = None
+    data_root: str | None = None
+    reference_exchange: str = "binance"
+
+    def feed_root(self, config: dict[str, Any]) -> Path:
+        """Folder holding ``external/`` and the reference market's candles: ``data_root``, or
+        ``<user_data_dir>/data`` where ``python -m meta_agent data import`` writes them."""
+        if self.data_root is not None:
+            return Path(self.data_root)
+        return Path(config.get("user_data_dir", "user_data")) / "data"
 
     @field_validator("sources")
     @classmethod

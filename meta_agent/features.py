@@ -13,7 +13,8 @@ import pandas as pd
 import talib
 from freqtrade.exchange import timeframe_to_minutes
 
-from meta_agent.signals import make
+from meta_agent.config import MetaRLConfig
+from meta_agent.signals import SourceContext, StoreFeed, make
 
 VOLATILITY_WINDOW = 24  # candles of the timeframe
 TREND_FAST, TREND_SLOW, ATR_PERIOD = 5, 20, 14
@@ -23,9 +24,21 @@ TREND_FAST, TREND_SLOW, ATR_PERIOD = 5, 20, 14
 CONTEXT_WARMUP = 28
 
 
-def signal_features(candles: pd.DataFrame, source_ids: list[str]) -> pd.DataFrame:
+def source_context(config: dict, pair: str) -> SourceContext:
+    """The context external sources read for ``pair`` under a Freqtrade ``config``."""
+    meta = MetaRLConfig.from_freqtrade(config)
+    feed = StoreFeed(meta.feed_root(config), meta.reference_exchange)
+    return SourceContext(pair, config.get("timeframe", "1h"), feed)
+
+
+def signal_features(
+    candles: pd.DataFrame, source_ids: list[str], context: SourceContext
+) -> pd.DataFrame:
     """``%-<id>__score``, ``__confidence`` and ``__available`` (0/1) for each source."""
-    frames = [make(source_id).signal(candles).astype("float64") for source_id in source_ids]
+    frames = [
+        make(source_id, context=context).signal(candles).astype("float64")
+        for source_id in source_ids
+    ]
     return pd.concat(frames, axis=1).add_prefix("%-")
 
 
@@ -67,10 +80,19 @@ def timeframe_context(candles: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def startup_candles(source_ids: list[str], timeframe: str, context_timeframes: list[str]) -> int:
-    """Base-timeframe candles every source and every context timeframe need to settle."""
+def startup_candles(
+    source_ids: list[str],
+    timeframe: str,
+    context_timeframes: list[str],
+    context: SourceContext,
+) -> int:
+    """Base-timeframe candles every source and every context timeframe need to settle.
+
+    Building a source reads no data, so any context of the right config will do.
+    """
     base = timeframe_to_minutes(timeframe)
-    context = [
+    warmups = [
         CONTEXT_WARMUP * timeframe_to_minutes(tf) // base for tf in [timeframe, *context_timeframes]
     ]
-    return max([*context, *(make(s).startup_candles for s in source_ids)])
+    sources = [make(source_id, context=context).startup_candles for source_id in source_ids]
+    return max(warmups + sources)

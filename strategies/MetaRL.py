@@ -20,6 +20,7 @@ from meta_agent.execution import pair_budget, rebalance_amount
 from meta_agent.features import (
     raw_prices,
     signal_features,
+    source_context,
     startup_candles,
     time_features,
     timeframe_context,
@@ -60,6 +61,7 @@ class MetaRL(IStrategy):
             self.meta_config.sources,
             config.get("timeframe", self.timeframe),
             freqai.get("feature_parameters", {}).get("include_timeframes", []),
+            source_context(config, pair=""),
         )
 
     # --- FreqAI: features and the (placeholder) RL label --------------------------------------
@@ -76,7 +78,9 @@ class MetaRL(IStrategy):
     ) -> DataFrame:
         """Signal frames of the enabled sources, time of day/week, raw prices."""
         features = [
-            signal_features(dataframe, self.meta_config.sources),
+            signal_features(
+                dataframe, self.meta_config.sources, source_context(self.config, metadata["pair"])
+            ),
             time_features(dataframe),
             raw_prices(dataframe),
         ]

@@ -1,0 +1,10 @@
+"""Mean reversion around VWAP and range: VWAP z, RSI, range position.
+
+Source ``reversion-v1`` as a standalone strategy.
+"""
+
+from meta_agent.standalone import SourceStrategy
+
+
+class VwapReversion(SourceStrategy):
+    source_id = "reversion-v1"
