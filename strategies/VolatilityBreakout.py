@@ -1,10 +1,10 @@
 """Volatility breakout: Donchian channel position with ATR expansion.
 
-Source ``breakout-v1`` as a standalone strategy.
+Source ``breakout-v2`` as a standalone strategy.
 """
 
 from meta_agent.standalone import SourceStrategy
 
 
 class VolatilityBreakout(SourceStrategy):
-    source_id = "breakout-v1"
+    source_id = "breakout-v2"

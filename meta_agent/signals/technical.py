@@ -16,11 +16,12 @@ class BreakoutSource(SignalSource):
 
     ``score``: the close's position in the channel of the previous ``channel`` candles, -1 at
     the low and +1 at the high, clipped (a breakout is at or beyond +-1). ``confidence``: the
-    ratio of short to long ATR (volatility expansion), 0 at ``calm`` and 1 at ``2 * calm``.
+    ratio of the short to the long mean true range (volatility expansion), 0 at ``calm`` and 1
+    at ``2 * calm``.
     """
 
     name = "breakout"
-    version = 1
+    version = 2
 
     def __init__(
         self, channel: int = 48, atr_short: int = 14, atr_long: int = 168, calm: float = 0.8
@@ -40,8 +41,12 @@ class BreakoutSource(SignalSource):
         lower = low.rolling(self.channel).min().shift(1)
         half = (upper - lower) / 2
         position = (close - (upper + lower) / 2) / half.where(half > 0)
-        atr = lambda n: talib.ATR(high.to_numpy(), low.to_numpy(), close.to_numpy(), n)  # noqa: E731
-        expansion = atr(self.atr_short) / atr(self.atr_long)
+        # Plain means of the true range: exact after their window, unlike Wilder's recursive
+        # ATR, whose 168-candle version takes ~800 candles to forget its seed.
+        true_range = pd.Series(talib.TRANGE(high.to_numpy(), low.to_numpy(), close.to_numpy()))
+        short = true_range.rolling(self.atr_short).mean()
+        long = true_range.rolling(self.atr_long).mean()
+        expansion = (short / long.where(long > 0)).to_numpy()
         confidence = (expansion - self.calm) / self.calm
         warm = np.arange(len(candles)) >= self.startup_candles
         return signal_frame(candles.index, position, confidence, warm)
