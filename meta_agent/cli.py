@@ -52,6 +52,18 @@ def _snapshot_record(args: argparse.Namespace) -> int:
     return 0
 
 
+def _report_sources(args: argparse.Namespace) -> int:
+    from meta_agent.report import sources_report
+
+    table = sources_report(args.pair, args.timerange, args.fee, args.exchange, args.stake)
+    print(
+        f"\nStandalone strategies, {args.exchange} {args.pair} 1h, {args.timerange}, "
+        f"fee {args.fee:.2%} per side:\n"
+    )
+    print(table)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m meta_agent", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -79,6 +91,17 @@ def build_parser() -> argparse.ArgumentParser:
     record.add_argument("--exchange", required=True, help="ccxt id, e.g. kraken")
     record.add_argument("--pairs", nargs="+", required=True, help="symbols, e.g. BTC/USD")
     record.set_defaults(func=_snapshot_record)
+    report = commands.add_parser("report", help="reports that the README quotes")
+    report_commands = report.add_subparsers(dest="report_command", required=True)
+    sources = report_commands.add_parser(
+        "sources", help="backtest every standalone source strategy offline; print a table"
+    )
+    sources.add_argument("--pair", default="BTC/USDT")
+    sources.add_argument("--timerange", default="20200101-20231231")
+    sources.add_argument("--fee", type=float, default=0.004, help="per side (Kraken: 0.004)")
+    sources.add_argument("--exchange", default="binance", help="datadir under user_data/data")
+    sources.add_argument("--stake", default="USDT", help="stake currency of --pair")
+    sources.set_defaults(func=_report_sources)
     return parser
 
 

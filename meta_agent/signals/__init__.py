@@ -18,6 +18,7 @@ from meta_agent.signals import (  # noqa: F401  isort: skip
     sentiment as _sentiment,
     technical as _technical,
     trend as _trend,
+    wrapped as _wrapped,
 )
 
 __all__ = [

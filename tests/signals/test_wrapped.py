@@ -1,0 +1,45 @@
+"""Existing Freqtrade strategies as sources: position from signals, ROI and stoploss."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from meta_agent.signals import SourceContext, make, spec
+from meta_agent.signals.wrapped import position_from_signals
+
+
+def signals(**columns: list[int]) -> pd.DataFrame:
+    return pd.DataFrame(columns)
+
+
+def test_long_from_entry_until_exit_and_flips() -> None:
+    frame = signals(
+        enter_long=[0, 1, 0, 0, 0, 0, 0],
+        exit_long=[0, 0, 0, 1, 0, 0, 0],
+        enter_short=[0, 0, 0, 0, 1, 0, 0],
+        exit_short=[0, 0, 0, 0, 0, 0, 1],
+    )
+    np.testing.assert_array_equal(position_from_signals(frame), [0, 1, 1, 0, -1, -1, 0])
+    flip = signals(enter_long=[1, 0, 0], enter_short=[0, 0, 1])
+    np.testing.assert_array_equal(position_from_signals(flip), [1, 1, -1])
+    np.testing.assert_array_equal(position_from_signals(flip, can_short=False), [1, 1, 1])
+
+
+def test_roi_table_and_stoploss_end_positions() -> None:
+    frame = signals(enter_long=[1, 0, 0, 1, 0, 0], exit_long=[0] * 6)
+    close = np.array([100.0, 101.0, 103.0, 103.0, 95.0, 90.0])
+    roi = {0: 0.05, 60: 0.02}  # after one 1h candle, 2 % is enough
+    position = position_from_signals(frame, close, roi, stoploss=-0.06)
+    # +1 % at age 60 min < 2 %; +3 % at 120 min >= 2 %: out. Re-entry at 103; -7.8 % at 95: out.
+    np.testing.assert_array_equal(position, [1, 1, 0, 1, 0, 0])
+
+
+def test_freqtrades_sample_strategy_is_a_registered_source(
+    btc_candles: pd.DataFrame, btc_context: SourceContext
+) -> None:
+    assert spec("strategy_sample_strategy-v1").family == "wrapped"
+    frame = make("strategy_sample_strategy-v1", context=btc_context).signal(btc_candles)
+    score = frame["strategy_sample_strategy-v1__score"]
+    assert set(score.unique()) == {0.0, 1.0}  # SampleStrategy is long-only
+    assert score.diff().abs().sum() >= 10, "it opens and closes positions"
