@@ -59,7 +59,7 @@ def make(source_id: str, context: SourceContext | None = None, **params: Any) ->
             f"Signal source '{source_id}' reads external data: pass a SourceContext "
             "(pair, timeframe, feed)."
         )
-    return source_class(context=context, **params)
+    return source_class(context=context, **params)  # type: ignore[call-arg]
 
 
 def list_sources() -> list[SourceSpec]:
