@@ -126,7 +126,8 @@ class LiveFeed:
             return frame
         if owner is not None and owner in self._down:
             raise FeedUnavailableError(f"{key}: provider {owner} is down")
-        raise FeedUnavailableError(f"{key}: no live data (no provider serves it, or not yet)")
+        down = f"; providers down: {', '.join(sorted(self._down))}" if self._down else ""
+        raise FeedUnavailableError(f"{key}: no live data (no provider serves it, or not yet){down}")
 
     def series(self, name: str) -> pd.DataFrame:
         live = self._live(name)
