@@ -13,8 +13,7 @@ import pandas as pd
 import talib
 from freqtrade.exchange import timeframe_to_minutes
 
-from meta_agent.config import MetaRLConfig
-from meta_agent.signals import SourceContext, StoreFeed, make
+from meta_agent.signals import SourceContext, make
 
 VOLATILITY_WINDOW = 24  # candles of the timeframe
 TREND_FAST, TREND_SLOW, ATR_PERIOD = 5, 20, 14
@@ -22,13 +21,6 @@ TREND_FAST, TREND_SLOW, ATR_PERIOD = 5, 20, 14
 #: 720 candles and Freqtrade refuses a larger startup even in backtests: 28 daily candles are
 #: 672 hourly ones.
 CONTEXT_WARMUP = 28
-
-
-def source_context(config: dict, pair: str) -> SourceContext:
-    """The context external sources read for ``pair`` under a Freqtrade ``config``."""
-    meta = MetaRLConfig.from_freqtrade(config)
-    feed = StoreFeed(meta.feed_root(config), meta.reference_exchange)
-    return SourceContext(pair, config.get("timeframe", "1h"), feed)
 
 
 def signal_features(

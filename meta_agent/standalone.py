@@ -8,13 +8,14 @@ least ``entry_score`` and is at least ``min_confidence`` sure; exits when it lea
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any, ClassVar
 
 from freqtrade.strategy import DecimalParameter, IStrategy
 from pandas import DataFrame
 
 from meta_agent.config import MetaRLConfig
-from meta_agent.features import source_context
+from meta_agent.feeds import refresh_live_feed, source_context
 from meta_agent.signals import make
 
 
@@ -48,6 +49,9 @@ class SourceStrategy(IStrategy):
         self.can_short = str(config.get("trading_mode", "spot")) == "futures"
         source = make(self.source_id, context=source_context(config, pair=""))
         self.startup_candle_count = max(source.startup_candles, 1)
+
+    def bot_loop_start(self, current_time: datetime, **kwargs: Any) -> None:
+        refresh_live_feed(self.config)  # dry-run / live: this cycle's external data, once
 
     def populate_indicators(self, dataframe: DataFrame, metadata: dict) -> DataFrame:
         context = source_context(self.config, metadata["pair"])

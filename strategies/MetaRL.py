@@ -20,11 +20,11 @@ from meta_agent.execution import pair_budget, rebalance_amount
 from meta_agent.features import (
     raw_prices,
     signal_features,
-    source_context,
     startup_candles,
     time_features,
     timeframe_context,
 )
+from meta_agent.feeds import refresh_live_feed, source_context
 
 TARGET = "&-action"
 
@@ -91,6 +91,9 @@ class MetaRL(IStrategy):
     def set_freqai_targets(self, dataframe: DataFrame, metadata: dict, **kwargs: Any) -> DataFrame:
         dataframe[TARGET] = 0.0
         return dataframe
+
+    def bot_loop_start(self, current_time: datetime, **kwargs: Any) -> None:
+        refresh_live_feed(self.config)  # dry-run / live: this cycle's external data, once
 
     def populate_indicators(self, dataframe: DataFrame, metadata: dict) -> DataFrame:
         return self.freqai.start(dataframe, metadata, self)

@@ -1,0 +1,86 @@
+"""Which feed the sources read: the imported store in backtests, live providers when trading.
+
+``source_context`` is what strategies call; ``refresh_live_feed`` runs at the start of every
+bot loop (``bot_loop_start``) so that one cycle's providers are fetched concurrently, once.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from freqtrade.enums import RunMode
+
+from meta_agent.config import MetaRLConfig
+from meta_agent.providers.feed import LiveFeed, Provider
+from meta_agent.providers.sources import (
+    CcxtDerivativesProvider,
+    CryptoPanicProvider,
+    CsvDropInProvider,
+    FearGreedProvider,
+    RssNewsProvider,
+)
+from meta_agent.signals import SourceContext, StoreFeed
+from meta_agent.signals.context import Feed
+
+TRADING = (RunMode.DRY_RUN, RunMode.LIVE)
+
+
+def is_trading(config: dict[str, Any]) -> bool:
+    return config.get("runmode") in TRADING
+
+
+def source_context(config: dict[str, Any], pair: str) -> SourceContext:
+    """The context external sources read for ``pair`` under a Freqtrade ``config``."""
+    meta = MetaRLConfig.from_freqtrade(config)
+    store = StoreFeed(meta.feed_root(config), meta.reference_exchange)
+    feed: Feed = store
+    if is_trading(config):
+        feed = live_feed(str(meta.feed_root(config)), meta.reference_exchange, _bases(config))
+    return SourceContext(pair, config.get("timeframe", "1h"), feed)
+
+
+def refresh_live_feed(config: dict[str, Any]) -> None:
+    """Fetch the due providers of the live feed (no-op outside dry-run and live)."""
+    if is_trading(config):
+        context = source_context(config, pair="")
+        assert isinstance(context.feed, LiveFeed)
+        context.feed.refresh()
+
+
+def _bases(config: dict[str, Any]) -> tuple[str, ...]:
+    pairs = config.get("exchange", {}).get("pair_whitelist", [])
+    return tuple(sorted({pair.split("/")[0] for pair in pairs})) or ("BTC",)
+
+
+@cache
+def live_feed(feed_root: str, reference_exchange: str, bases: tuple[str, ...]) -> LiveFeed:
+    """One live feed per bot process, over the imported history in ``feed_root``."""
+    return LiveFeed(
+        default_providers(Path(feed_root), reference_exchange, bases),
+        history=StoreFeed(Path(feed_root), reference_exchange),
+    )
+
+
+def default_providers(
+    feed_root: Path, reference_exchange: str, bases: tuple[str, ...]
+) -> list[Provider]:
+    """Fear & Greed, RSS headlines (and CryptoPanic when ``CRYPTOPANIC_TOKEN`` is set), the
+    reference venue's derivatives through ccxt, and CSV drop-ins in ``<root>/external_drop_in``."""
+    import ccxt
+
+    futures = ccxt.binanceusdm() if reference_exchange == "binance" else None
+    if futures is None:
+        futures = getattr(ccxt, reference_exchange)({"options": {"defaultType": "swap"}})
+    spot = getattr(ccxt, reference_exchange)()
+    providers: list[Provider] = [
+        FearGreedProvider(),
+        RssNewsProvider(),
+        CcxtDerivativesProvider(futures_api=futures, spot_api=spot, bases=bases),
+        CsvDropInProvider(feed_root / "external_drop_in"),
+    ]
+    if os.environ.get(CryptoPanicProvider.token_env):
+        providers.append(CryptoPanicProvider())
+    return providers
