@@ -155,7 +155,11 @@ def test_failed_training_fails_the_backtest_loudly(
     futures.mkdir(parents=True)
     for path in (shared_data / "binance" / "futures").glob("*-1h-*.feather"):
         (futures / path.name).write_bytes(path.read_bytes())
-    overrides = {**FUTURES_OVERRIDES, "freqai": {**FUTURES_OVERRIDES["freqai"], "identifier": "x"}}
+    overrides = {
+        **FUTURES_OVERRIDES,
+        "meta_rl": {"exposure_levels": None, "sources": ["trend-v1"]},  # no external data needed
+        "freqai": {**FUTURES_OVERRIDES["freqai"], "identifier": "x"},
+    }
     result = freqtrade_backtest(userdir, "failing", overrides, pairs=[])
     assert result.returncode != 0
     assert "MetaRL training failed for BTC/USDT:USDT" in result.stdout + result.stderr
