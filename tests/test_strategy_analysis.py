@@ -112,3 +112,30 @@ def variance_at_own_startup(output: str) -> dict[str, float]:
         for row in cells
         if row and row[0] != "Indicators" and len(row) > column
     }
+
+
+@pytest.mark.slow
+def test_a_standalone_strategy_hyperopts(userdir: Path, tmp_path: Path) -> None:
+    """Hyperopt writes its best parameters beside the strategy: use a copy of the file."""
+    (tmp_path / "TrendMA.py").write_text((PROJECT_ROOT / "strategies" / "TrendMA.py").read_text())
+    output = freqtrade(
+        userdir,
+        "hyperopt",
+        "--strategy",
+        "TrendMA",
+        "--strategy-path",
+        str(tmp_path),
+        "--hyperopt-loss",
+        "SharpeHyperOptLossDaily",
+        "--spaces",
+        "buy",
+        "sell",
+        "--epochs",
+        "3",
+        "--timerange",
+        "20220101-20220401",
+        "-j",
+        "1",
+    )
+    assert "Best result" in output
+    assert (tmp_path / "TrendMA.json").is_file()
