@@ -64,6 +64,18 @@ def _report_sources(args: argparse.Namespace) -> int:
     return 0
 
 
+def _sources(args: argparse.Namespace) -> int:
+    from meta_agent.signals import list_sources
+    from meta_agent.strategies import standalone_strategies
+
+    strategies = {source: name for name, source in standalone_strategies().items()}
+    print(f"{'source':30} {'family':15} {'standalone strategy':22} description")
+    for spec in list_sources():
+        strategy = strategies.get(spec.source_id, "-")
+        print(f"{spec.source_id:30} {spec.family:15} {strategy:22} {spec.description}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m meta_agent", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -91,6 +103,10 @@ def build_parser() -> argparse.ArgumentParser:
     record.add_argument("--exchange", required=True, help="ccxt id, e.g. kraken")
     record.add_argument("--pairs", nargs="+", required=True, help="symbols, e.g. BTC/USD")
     record.set_defaults(func=_snapshot_record)
+    commands.add_parser("sources", help="list the registered signal sources").set_defaults(
+        func=_sources
+    )
+
     report = commands.add_parser("report", help="reports that the README quotes")
     report_commands = report.add_subparsers(dest="report_command", required=True)
     sources = report_commands.add_parser(

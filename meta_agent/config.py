@@ -59,6 +59,8 @@ class MetaRLConfig(BaseModel):
         data_root: Folder with the external store and the reference market's candles
             (default ``<user_data_dir>/data``).
         reference_exchange: Datadir name of the venue derivatives sources read (``binance``).
+        wrap_strategies: Freqtrade strategy class names (in ``strategy_path``) to register as
+            sources ``strategy_<snake_case_name>-v1``.
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -70,6 +72,7 @@ class MetaRLConfig(BaseModel):
     model_selection: ModelSelectionConfig | None = None
     data_root: str | None = None
     reference_exchange: str = "binance"
+    wrap_strategies: list[str] = Field(default_factory=list)
 
     def feed_root(self, config: dict[str, Any]) -> Path:
         """Folder holding ``external/`` and the reference market's candles: ``data_root``, or
@@ -111,8 +114,19 @@ class MetaRLConfig(BaseModel):
 
     @classmethod
     def from_freqtrade(cls, config: dict[str, Any]) -> MetaRLConfig:
-        """Read and validate ``config['meta_rl']`` (absent: all defaults)."""
-        return _validate(cls, config.get("meta_rl", {}), "meta_rl")
+        """Read and validate ``config['meta_rl']`` (absent: all defaults).
+
+        Strategies named in ``meta_rl.wrap_strategies`` are registered as sources first
+        (found in the config's ``strategy_path``), so ``sources`` may name them.
+        """
+        section = config.get("meta_rl", {})
+        wrap = section.get("wrap_strategies", []) if isinstance(section, dict) else []
+        if wrap:
+            from meta_agent.signals.wrapped import ensure_wrapped
+
+            for name in wrap:
+                ensure_wrapped(name, Path(config.get("strategy_path") or "strategies"))
+        return _validate(cls, section, "meta_rl")
 
 
 class RewardConfig(BaseModel):

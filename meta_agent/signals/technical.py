@@ -95,7 +95,7 @@ class ReversionSource(SignalSource):
 register(
     BreakoutSource,
     family="technical",
-    description="Donchian 48 channel position, confidence from ATR 14/168 expansion",
+    description="Donchian 48 channel position, confidence from true-range 14/168 expansion",
 )
 register(
     ReversionSource,

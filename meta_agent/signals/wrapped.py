@@ -139,6 +139,17 @@ def register_strategy(
     return source_class
 
 
+def ensure_wrapped(strategy_name: str, strategy_path: Path) -> str:
+    """Register ``strategy_name`` unless it already is; returns its source id."""
+    from meta_agent.signals.registry import list_sources
+
+    for spec in list_sources():
+        source_class = spec.source_class
+        if getattr(source_class, "strategy_name", None) == strategy_name:
+            return spec.source_id
+    return f"{register_strategy(strategy_name, strategy_path).name}-v1"
+
+
 register_strategy(
     "SampleStrategy",
     _templates_dir(),

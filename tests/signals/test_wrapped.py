@@ -43,3 +43,29 @@ def test_freqtrades_sample_strategy_is_a_registered_source(
     score = frame["strategy_sample_strategy-v1__score"]
     assert set(score.unique()) == {0.0, 1.0}  # SampleStrategy is long-only
     assert score.diff().abs().sum() >= 10, "it opens and closes positions"
+
+
+def test_a_users_strategy_is_wrapped_from_the_config(
+    btc_candles: pd.DataFrame, btc_context: SourceContext, tmp_path
+) -> None:
+    from meta_agent.config import MetaRLConfig
+
+    (tmp_path / "AlwaysIn.py").write_text(
+        "from freqtrade.strategy import IStrategy\n\n\n"
+        "class AlwaysIn(IStrategy):\n"
+        "    timeframe = '1h'\n    minimal_roi = {'0': 100}\n    stoploss = -0.99\n"
+        "    startup_candle_count = 5\n\n"
+        "    def populate_indicators(self, df, metadata):\n        return df\n\n"
+        "    def populate_entry_trend(self, df, metadata):\n"
+        "        df['enter_long'] = 1\n        return df\n\n"
+        "    def populate_exit_trend(self, df, metadata):\n"
+        "        df['exit_long'] = 0\n        return df\n"
+    )
+    config = {
+        "strategy_path": str(tmp_path),
+        "meta_rl": {"wrap_strategies": ["AlwaysIn"], "sources": ["strategy_always_in-v1"]},
+    }
+    assert MetaRLConfig.from_freqtrade(config).sources == ["strategy_always_in-v1"]
+    MetaRLConfig.from_freqtrade(config)  # registering twice is harmless
+    frame = make("strategy_always_in-v1", context=btc_context).signal(btc_candles)
+    assert (frame["strategy_always_in-v1__score"].iloc[5:] == 1.0).all()
