@@ -5,6 +5,7 @@ Unknown keys are errors; messages name the dotted key, the value and what is all
 
 from __future__ import annotations
 
+import inspect
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -61,6 +62,8 @@ class MetaRLConfig(BaseModel):
         reference_exchange: Datadir name of the venue derivatives sources read (``binance``).
         wrap_strategies: Freqtrade strategy class names (in ``strategy_path``) to register as
             sources ``strategy_<snake_case_name>-v1``.
+        source_params: Per source id, constructor parameters, e.g.
+            ``{"fear_greed-v1": {"max_age": "3D", "neutral": 0.2}}``.
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -73,6 +76,25 @@ class MetaRLConfig(BaseModel):
     data_root: str | None = None
     reference_exchange: str = "binance"
     wrap_strategies: list[str] = Field(default_factory=list)
+    source_params: dict[str, dict[str, Any]] = Field(default_factory=dict)
+
+    @field_validator("source_params")
+    @classmethod
+    def _params_of_known_sources(cls, value: dict[str, dict[str, Any]]) -> dict[str, Any]:
+        for source_id, params in value.items():
+            source_class = registry.spec(source_id).source_class  # raises with a suggestion
+            accepted = set(inspect.signature(source_class.__init__).parameters) - {"self"}
+            unknown = sorted(set(params) - accepted)
+            if unknown:
+                raise ValueError(
+                    f"{source_id} takes no parameter(s) {unknown}; it takes "
+                    f"{sorted(accepted - {'context'})}"
+                )
+        return value
+
+    def params_for(self, source_id: str) -> dict[str, Any]:
+        """Constructor parameters configured for ``source_id`` (e.g. ``max_age``)."""
+        return dict(self.source_params.get(source_id, {}))
 
     def feed_root(self, config: dict[str, Any]) -> Path:
         """Folder holding ``external/`` and the reference market's candles: ``data_root``, or

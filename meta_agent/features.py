@@ -8,6 +8,8 @@ reads and then drops from the features (``drop_ohlc_from_features``). Per-timefr
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 import talib
@@ -24,11 +26,18 @@ CONTEXT_WARMUP = 28
 
 
 def signal_features(
-    candles: pd.DataFrame, source_ids: list[str], context: SourceContext
+    candles: pd.DataFrame,
+    source_ids: list[str],
+    context: SourceContext,
+    params: dict[str, dict[str, Any]] | None = None,
 ) -> pd.DataFrame:
-    """``%-<id>__score``, ``__confidence`` and ``__available`` (0/1) for each source."""
+    """``%-<id>__score``, ``__confidence`` and ``__available`` (0/1) for each source, built with
+    its configured ``params``."""
+    params = params or {}
     frames = [
-        make(source_id, context=context).signal(candles).astype("float64")
+        make(source_id, context=context, **params.get(source_id, {}))
+        .signal(candles)
+        .astype("float64")
         for source_id in source_ids
     ]
     return pd.concat(frames, axis=1).add_prefix("%-")
@@ -77,6 +86,7 @@ def startup_candles(
     timeframe: str,
     context_timeframes: list[str],
     context: SourceContext,
+    params: dict[str, dict[str, Any]] | None = None,
 ) -> int:
     """Base-timeframe candles every source and every context timeframe need to settle.
 
@@ -86,5 +96,9 @@ def startup_candles(
     warmups = [
         CONTEXT_WARMUP * timeframe_to_minutes(tf) // base for tf in [timeframe, *context_timeframes]
     ]
-    sources = [make(source_id, context=context).startup_candles for source_id in source_ids]
+    params = params or {}
+    sources = [
+        make(source_id, context=context, **params.get(source_id, {})).startup_candles
+        for source_id in source_ids
+    ]
     return max(warmups + sources)

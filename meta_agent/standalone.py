@@ -45,9 +45,9 @@ class SourceStrategy(IStrategy):
 
     def __init__(self, config: dict[str, Any]) -> None:
         super().__init__(config)
-        MetaRLConfig.from_freqtrade(config)  # validates the meta_rl section, if any
+        self.source_params = MetaRLConfig.from_freqtrade(config).params_for(self.source_id)
         self.can_short = str(config.get("trading_mode", "spot")) == "futures"
-        source = make(self.source_id, context=source_context(config, pair=""))
+        source = make(self.source_id, context=source_context(config, pair=""), **self.source_params)
         self.startup_candle_count = max(source.startup_candles, 1)
 
     def bot_loop_start(self, current_time: datetime, **kwargs: Any) -> None:
@@ -55,7 +55,7 @@ class SourceStrategy(IStrategy):
 
     def populate_indicators(self, dataframe: DataFrame, metadata: dict) -> DataFrame:
         context = source_context(self.config, metadata["pair"])
-        frame = make(self.source_id, context=context).signal(dataframe)
+        frame = make(self.source_id, context=context, **self.source_params).signal(dataframe)
         dataframe["score"], dataframe["confidence"], dataframe["available"] = (
             frame[column] for column in frame.columns
         )

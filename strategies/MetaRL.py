@@ -62,6 +62,7 @@ class MetaRL(IStrategy):
             config.get("timeframe", self.timeframe),
             freqai.get("feature_parameters", {}).get("include_timeframes", []),
             source_context(config, pair=""),
+            self.meta_config.source_params,
         )
 
     # --- FreqAI: features and the (placeholder) RL label --------------------------------------
@@ -79,7 +80,10 @@ class MetaRL(IStrategy):
         """Signal frames of the enabled sources, time of day/week, raw prices."""
         features = [
             signal_features(
-                dataframe, self.meta_config.sources, source_context(self.config, metadata["pair"])
+                dataframe,
+                self.meta_config.sources,
+                source_context(self.config, metadata["pair"]),
+                self.meta_config.source_params,
             ),
             time_features(dataframe),
             raw_prices(dataframe),

@@ -55,3 +55,15 @@ def test_short_levels_are_refused_in_spot() -> None:
 def test_unknown_source_suggests() -> None:
     with pytest.raises(UnknownSourceError, match="Did you mean 'trend-v1'"):
         MetaRLConfig.from_freqtrade({"meta_rl": {"sources": ["trnd-v1"]}})
+
+
+def test_source_params_are_checked_against_the_source() -> None:
+    meta = MetaRLConfig.from_freqtrade(
+        {"meta_rl": {"source_params": {"fear_greed-v1": {"max_age": "3D"}}}}
+    )
+    assert meta.params_for("fear_greed-v1") == {"max_age": "3D"}
+    assert meta.params_for("trend-v1") == {}
+    with pytest.raises(ConfigError, match=r"fear_greed-v1 takes no parameter\(s\) \['maxage'\]"):
+        MetaRLConfig.from_freqtrade(
+            {"meta_rl": {"source_params": {"fear_greed-v1": {"maxage": "3D"}}}}
+        )
