@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from pathlib import Path
 
 import pandas as pd
@@ -12,6 +11,7 @@ import pytest
 from freqtrade.data.btanalysis import get_latest_backtest_filename, load_backtest_stats
 
 from meta_agent.data.importer import import_data
+from tests.freqtrade_cli import run_offline
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 PAIRS = ["BTC/USD", "ETH/USD"]
@@ -53,20 +53,8 @@ def freqtrade_backtest(
     results.mkdir()
     (userdir / f"{name}.json").write_text(json.dumps(overrides))
     pair_args = ["--pairs", *pairs] if pairs else []
-    command = [
-        sys.executable,
-        "-m",
-        "meta_agent",
-        "freqtrade",
-        "--offline",
-        "--",
+    args = [
         "backtesting",
-        "--config",
-        str(PROJECT_ROOT / "config.json"),
-        "--config",
-        str(userdir / f"{name}.json"),
-        "--userdir",
-        str(userdir),
         "--export-directory",
         str(results),
         "--strategy",
@@ -77,9 +65,8 @@ def freqtrade_backtest(
         "--cache",
         "none",
     ]
-    return subprocess.run(
-        command, cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=900, check=False
-    )
+    configs = [PROJECT_ROOT / "config.json", userdir / f"{name}.json"]
+    return run_offline(args, configs, userdir)
 
 
 def run_backtest(userdir: Path, name: str, overrides: dict, pairs: list[str] | None = None) -> Path:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pandas as pd
@@ -12,6 +10,7 @@ import pytest
 from meta_agent.data.importer import import_data
 from meta_agent.signals import list_sources
 from meta_agent.strategies import standalone_strategies
+from tests.freqtrade_cli import run_offline
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 STRATEGIES = standalone_strategies()
@@ -33,22 +32,8 @@ def userdir(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Path
 
 
 def freqtrade(userdir: Path, *args: str) -> str:
-    command = [
-        sys.executable,
-        "-m",
-        "meta_agent",
-        "freqtrade",
-        "--offline",
-        "--",
-        *args,
-        "--config",
-        str(PROJECT_ROOT / "config.json"),
-        "--config",
-        str(PROJECT_ROOT / "configs" / "standalone-binance.json"),
-        "--userdir",
-        str(userdir),
-    ]
-    result = subprocess.run(command, cwd=PROJECT_ROOT, capture_output=True, text=True, check=False)
+    configs = [PROJECT_ROOT / "config.json", PROJECT_ROOT / "configs" / "standalone-binance.json"]
+    result = run_offline(list(args), configs, userdir)
     output = result.stdout + result.stderr
     assert result.returncode == 0, output[-4000:]
     return output

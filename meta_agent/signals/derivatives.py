@@ -14,7 +14,12 @@ import pandas as pd
 from meta_agent.signals.context import SourceContext
 from meta_agent.signals.external_base import ExternalSource
 from meta_agent.signals.registry import register
-from meta_agent.signals.scoring import signal_frame, squash, trailing_zscore
+from meta_agent.signals.scoring import (
+    contrarian_rows,
+    signal_frame,
+    squash,
+    trailing_zscore,
+)
 
 
 def reference_perp(context: SourceContext, quote: str = "USDT") -> str:
@@ -40,13 +45,7 @@ class FundingSource(ExternalSource):
         if funding is None:
             return None
         z = trailing_zscore(funding["open"].astype("float64"), self.window)
-        return pd.DataFrame(
-            {
-                "available_at": funding["available_at"],
-                "score": -squash(z),
-                "confidence": (z.abs() / 3).clip(upper=1),
-            }
-        )
+        return contrarian_rows(funding["available_at"], z)
 
 
 class BasisSource(ExternalSource):
@@ -73,14 +72,7 @@ class BasisSource(ExternalSource):
             spot[["date", "close"]], on="date", suffixes=("_perp", "_spot")
         )
         basis = joined["close_perp"] / joined["close_spot"] - 1
-        z = trailing_zscore(basis, self.window)
-        return pd.DataFrame(
-            {
-                "available_at": joined["available_at"],
-                "score": -squash(z),
-                "confidence": (z.abs() / 3).clip(upper=1),
-            }
-        )
+        return contrarian_rows(joined["available_at"], trailing_zscore(basis, self.window))
 
 
 class OpenInterestSource(ExternalSource):

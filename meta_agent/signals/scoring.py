@@ -36,3 +36,14 @@ def signal_frame(
         },
         index=index,
     )
+
+
+def contrarian_rows(available_at: pd.Series, z: pd.Series) -> pd.DataFrame:
+    """Rows leaning against an extreme: ``score = -tanh(z / 2)``, ``confidence = |z| / 3``."""
+    return pd.DataFrame(
+        {
+            "available_at": available_at.to_numpy(),
+            "score": -squash(z),
+            "confidence": (z.abs() / 3).clip(upper=1).to_numpy(),
+        }
+    )

@@ -1,0 +1,31 @@
+"""Run the real Freqtrade CLI offline, as a user would, from the tests."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+
+
+def run_offline(
+    args: list[str], configs: list[Path], userdir: Path
+) -> subprocess.CompletedProcess[str]:
+    """``python -m meta_agent freqtrade --offline -- ARGS --config C... --userdir U``."""
+    config_args = [arg for config in configs for arg in ("--config", str(config))]
+    command = [
+        sys.executable,
+        "-m",
+        "meta_agent",
+        "freqtrade",
+        "--offline",
+        "--",
+        *args,
+        *config_args,
+        "--userdir",
+        str(userdir),
+    ]
+    return subprocess.run(
+        command, cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=900, check=False
+    )
