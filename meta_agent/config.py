@@ -64,6 +64,9 @@ class MetaRLConfig(BaseModel):
             sources ``strategy_<snake_case_name>-v1``.
         source_params: Per source id, constructor parameters, e.g.
             ``{"fear_greed-v1": {"max_age": "3D", "neutral": 0.2}}``.
+        attribution: SHAP attribution of every decision (``%%-attr_*`` columns, Telegram line
+            on exposure changes, per-model global importance).
+        attribution_background: Training-window observations kept as SHAP background.
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -77,6 +80,8 @@ class MetaRLConfig(BaseModel):
     reference_exchange: str = "binance"
     wrap_strategies: list[str] = Field(default_factory=list)
     source_params: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    attribution: bool = True
+    attribution_background: int = Field(default=50, ge=5, le=500)
 
     @field_validator("source_params")
     @classmethod

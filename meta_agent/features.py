@@ -47,7 +47,7 @@ def time_features(candles: pd.DataFrame) -> pd.DataFrame:
     """Hour of day and day of week on the unit circle (the candle's open time, UTC)."""
     date = candles["date"].dt
     hour = 2 * np.pi * date.hour / 24
-    weekday = 2 * np.pi * date.dayofweek / 7
+    weekday = 2 * np.pi * date.day_of_week / 7
     return pd.DataFrame(
         {
             "%-hour_sin": np.sin(hour),

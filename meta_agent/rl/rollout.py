@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -21,6 +22,49 @@ class AgentState:
     last_date: pd.Timestamp | None = None
 
 
+class Decisions(NamedTuple):
+    """What a rollout decided and saw: for attribution and inspection."""
+
+    exposures: np.ndarray  # (T,)
+    observations: np.ndarray  # (T, F + position block)
+    actions: np.ndarray  # (T,) indices into the levels
+    lstm_start: LSTMState | None  # RecurrentPPO: the LSTM state before the first decision
+
+
+def rollout_decisions(
+    runner: PolicyRunner,
+    features: np.ndarray,
+    prices: np.ndarray,
+    levels: np.ndarray,
+    mask: np.ndarray,
+    fee: float,
+    state: AgentState,
+) -> Decisions:
+    """Decide candle by candle, each observation built from the state the last decision left.
+
+    Per candle, exactly as :class:`~meta_agent.rl.env.ExposureEnv` and the live bot: mark the
+    price, observe, choose the most likely allowed level, rebalance. ``state`` is updated in
+    place, so a later call continues where this one stopped (next backtest window, next live
+    candle).
+    """
+    if state.lstm is None:
+        state.lstm = runner.initial_state()
+    lstm_start = state.lstm
+    exposures = np.empty(len(features), dtype=np.float64)
+    actions = np.empty(len(features), dtype=np.int64)
+    observations = []
+    for t in range(len(features)):
+        price = float(prices[t])
+        state.position.mark(price)
+        observation = make_observation(features[t], state.position.observation(price))
+        actions[t], state.lstm = runner.decide(observation, mask, state.lstm)
+        exposures[t] = levels[actions[t]]
+        state.position.rebalance(float(exposures[t]), price, fee)
+        observations.append(observation)
+    stacked = np.vstack(observations) if observations else np.empty((0, 0), dtype=np.float32)
+    return Decisions(exposures, stacked, actions, lstm_start)
+
+
 def rollout(
     runner: PolicyRunner,
     features: np.ndarray,
@@ -30,24 +74,5 @@ def rollout(
     fee: float,
     state: AgentState,
 ) -> np.ndarray:
-    """Decide candle by candle, each observation built from the state the last decision left.
-
-    Per candle, exactly as :class:`~meta_agent.rl.env.ExposureEnv` and the live bot: mark the
-    price, observe, choose the most likely allowed level, rebalance. ``state`` is updated in
-    place, so a later call continues where this one stopped (next backtest window, next live
-    candle).
-
-    Returns:
-        ``(T,)`` chosen exposures.
-    """
-    exposures = np.empty(len(features), dtype=np.float64)
-    if state.lstm is None:
-        state.lstm = runner.initial_state()
-    for t in range(len(features)):
-        price = float(prices[t])
-        state.position.mark(price)
-        observation = make_observation(features[t], state.position.observation(price))
-        action, state.lstm = runner.decide(observation, mask, state.lstm)
-        exposures[t] = levels[action]
-        state.position.rebalance(float(exposures[t]), price, fee)
-    return exposures
+    """The ``(T,)`` exposures of :func:`rollout_decisions`."""
+    return rollout_decisions(runner, features, prices, levels, mask, fee, state).exposures
