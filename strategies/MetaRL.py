@@ -25,6 +25,8 @@ from meta_agent.features import (
     timeframe_context,
 )
 from meta_agent.feeds import refresh_live_feed, source_context
+from meta_agent.notify import notify_exposure_change
+from meta_agent.plotting import plot_config
 
 TARGET = "&-action"
 
@@ -43,14 +45,6 @@ class MetaRL(IStrategy):
     max_entry_position_adjustment = -1
     can_short = False
     startup_candle_count = 200
-
-    plot_config = {
-        "main_plot": {},
-        "subplots": {
-            "exposure": {TARGET: {"color": "#2962ff", "type": "line"}},
-            "signals": {"%-trend-v1__score": {"color": "#ef6c00"}},
-        },
-    }
 
     def __init__(self, config: dict[str, Any]) -> None:
         super().__init__(config)
@@ -100,7 +94,15 @@ class MetaRL(IStrategy):
         refresh_live_feed(self.config)  # dry-run / live: this cycle's external data, once
 
     def populate_indicators(self, dataframe: DataFrame, metadata: dict) -> DataFrame:
-        return self.freqai.start(dataframe, metadata, self)
+        dataframe = self.freqai.start(dataframe, metadata, self)
+        if self.dp.runmode.value in ("dry_run", "live"):
+            notify_exposure_change(dataframe, metadata["pair"], self.dp.send_msg)
+        return dataframe
+
+    @property
+    def plot_config(self) -> dict[str, Any]:  # type: ignore[override]
+        """Exposure and each source's attribution as subplots (FreqUI, plot-dataframe)."""
+        return plot_config(self.meta_config.sources)
 
     # --- Signals -------------------------------------------------------------------------------
     def populate_entry_trend(self, dataframe: DataFrame, metadata: dict) -> DataFrame:

@@ -173,3 +173,16 @@ def test_model_selection_backtests_and_reloads_the_chosen_type(userdir: Path) ->
     assert "Starting training" not in (userdir / "select-again.log").read_text()
     after = predictions(userdir, "e2e-select")
     pd.testing.assert_series_equal(before["&-action"], after["&-action"])
+
+
+def test_attributions_reach_the_backtest_dataframe(spot_run: Path, userdir: Path) -> None:
+    frame = predictions(userdir, "e2e")
+    config = json.loads((PROJECT_ROOT / "config.json").read_text())
+    for group in [*config["meta_rl"]["sources"], "context", "position"]:
+        assert f"%%-attr_{group}" in frame.columns, group
+    assert frame.filter(like="%%-attr_").abs().to_numpy().sum() > 0
+    shares = [
+        json.loads(path.read_text())
+        for path in userdir.glob("models/e2e-*/sub-train-*/attribution_global.json")
+    ]
+    assert shares and all(sum(share.values()) == pytest.approx(1.0) for share in shares)

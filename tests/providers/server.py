@@ -19,11 +19,12 @@ class Route:
 
 
 class FakeApi:
-    """Serves ``routes`` by path (query ignored) and counts the hits per path."""
+    """Serves ``routes`` by path (query ignored), counts GETs per path, records POSTs."""
 
     def __init__(self) -> None:
         self.routes: dict[str, Route] = {}
         self.hits: Counter[str] = Counter()
+        self.posted: list[tuple[str, bytes]] = []
         api = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -41,6 +42,13 @@ class FakeApi:
                     self.wfile.write(body)
                 except (BrokenPipeError, ConnectionResetError):
                     pass  # the client gave up (timeout tests)
+
+            def do_POST(self) -> None:
+                length = int(self.headers.get("Content-Length", 0))
+                api.posted.append((urlparse(self.path).path, self.rfile.read(length)))
+                self.send_response(200)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
 
             def log_message(self, *args: object) -> None:
                 pass

@@ -1,0 +1,40 @@
+"""MetaRL's ``plot_config``: what FreqUI and ``freqtrade plot-dataframe`` draw."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from meta_agent.rl.attribution import CONTEXT, POSITION
+from meta_agent.rl.model import ATTRIBUTION_PREFIX
+
+PALETTE = (
+    "#1f77b4",
+    "#ff7f0e",
+    "#2ca02c",
+    "#d62728",
+    "#9467bd",
+    "#8c564b",
+    "#e377c2",
+    "#7f7f7f",
+    "#bcbd22",
+    "#17becf",
+    "#393b79",
+    "#637939",
+)
+
+
+def plot_config(sources: list[str]) -> dict[str, Any]:
+    """Subplots: the target exposure, and the signed attribution of each source, the context
+    and the position block to the decision (one line each)."""
+    groups = [*sources, CONTEXT, POSITION]
+    attribution = {
+        f"{ATTRIBUTION_PREFIX}{name}": {"color": PALETTE[i % len(PALETTE)], "type": "line"}
+        for i, name in enumerate(groups)
+    }
+    return {
+        "main_plot": {},
+        "subplots": {
+            "exposure": {"&-action": {"color": "#2962ff", "type": "line"}},
+            "attribution": attribution,
+        },
+    }
