@@ -76,6 +76,13 @@ def _sources(args: argparse.Namespace) -> int:
     return 0
 
 
+def _report_attribution(args: argparse.Namespace) -> int:
+    from meta_agent.attribution_report import write_attribution_report
+
+    print(f"wrote {write_attribution_report(args.models, args.out)}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m meta_agent", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -118,6 +125,14 @@ def build_parser() -> argparse.ArgumentParser:
     sources.add_argument("--exchange", default="binance", help="datadir under user_data/data")
     sources.add_argument("--stake", default="USDT", help="stake currency of --pair")
     sources.set_defaults(func=_report_sources)
+    attribution = report_commands.add_parser(
+        "attribution", help="bar chart of each model's global attribution per source, per fold"
+    )
+    attribution.add_argument(
+        "--models", type=Path, required=True, help="user_data/models/<identifier>-<contract>"
+    )
+    attribution.add_argument("--out", type=Path, default=Path("attribution.html"))
+    attribution.set_defaults(func=_report_attribution)
     return parser
 
 
