@@ -8,6 +8,8 @@
    candles. The stock path cannot carry position state, so its position block is zeros.
 2. Training environment steps per second: ``ExposureEnv`` versus FreqAI's ``Base5ActionRLEnv``
    (with a minimal reward, so the environment's own mechanics are measured), same features.
+3. SHAP attribution cost: one live decision (one candle, one pair; the budget is 20 ms) and
+   per candle when a backtest window is explained in one batch.
 """
 
 from __future__ import annotations
@@ -26,10 +28,12 @@ from stable_baselines3 import PPO
 
 from meta_agent.data.kraken import read_kraken_ohlcvt
 from meta_agent.features import signal_features, time_features, timeframe_context
+from meta_agent.rl.attribution import PolicyExplainer
 from meta_agent.rl.env import ExposureEnv
 from meta_agent.rl.inference import PolicyRunner
 from meta_agent.rl.position import POSITION_FEATURES
-from meta_agent.rl.rollout import AgentState, rollout
+from meta_agent.rl.rollout import AgentState, rollout_decisions
+from meta_agent.signals import SourceContext, StoreFeed
 
 LEVELS = np.array([0.0, 0.5, 1.0])
 FEE = 0.004
@@ -63,7 +67,9 @@ def real_features(n: int) -> tuple[pd.DataFrame, np.ndarray]:
     candles = read_kraken_ohlcvt(KRAKEN_BTC).iloc[-(n + 500) :].reset_index(drop=True)
     frame = pd.concat(
         [
-            signal_features(candles, ["trend-v1"]),
+            signal_features(
+                candles, ["trend-v1"], SourceContext("BTC/USD", "1h", StoreFeed(Path(".")))
+            ),
             time_features(candles),
             timeframe_context(candles),
         ],
@@ -92,7 +98,9 @@ def main() -> None:
 
     mask = np.ones(len(LEVELS), bool)
     start = time.perf_counter()
-    rollout(PolicyRunner(model), features.to_numpy(), prices, LEVELS, mask, FEE, AgentState())
+    decisions = rollout_decisions(
+        PolicyRunner(model), features.to_numpy(), prices, LEVELS, mask, FEE, AgentState()
+    )
     ours = time.perf_counter() - start
 
     stock_input = features.assign(**{f"pos_{n}": 0.0 for n in POSITION_FEATURES})
@@ -133,6 +141,19 @@ def main() -> None:
     print(f"env       ExposureEnv                 {ours_sps:8.0f} steps/s")
     print(f"env       FreqAI Base5ActionRLEnv     {stock_sps:8.0f} steps/s")
     print(f"env       ratio (ExposureEnv / stock) {ours_sps / stock_sps:8.1f}x")
+
+    explainer = PolicyExplainer(model, decisions.observations[::40][:50])
+    live = []
+    for t in range(100):
+        start = time.perf_counter()
+        explainer.explain(decisions.observations[t : t + 1], decisions.actions[t : t + 1])
+        live.append(time.perf_counter() - start)
+    window = slice(0, 720)  # a 30-day backtest window
+    start = time.perf_counter()
+    explainer.explain(decisions.observations[window], decisions.actions[window])
+    batch = (time.perf_counter() - start) / 720
+    print(f"shap      live decision (1 candle)    {np.median(live) * 1e3:8.2f} ms (budget 20 ms)")
+    print(f"shap      backtest batch (720 candles) {batch * 1e3:7.2f} ms/candle")
 
 
 if __name__ == "__main__":

@@ -69,3 +69,24 @@ def write_attribution_report(models: Path, out: Path) -> Path:
     out.parent.mkdir(parents=True, exist_ok=True)
     figure.write_html(out, include_plotlyjs=True, full_html=True)
     return out
+
+
+def decision_lines(models: Path) -> list[str]:
+    """The exposure-change lines a live bot would have sent, replayed from the backtest
+    predictions FreqAI stored under ``models/backtesting_predictions/``, oldest first."""
+    from meta_agent.notify import exposure_change_line
+
+    files = sorted(Path(models).glob("backtesting_predictions/cb_*_prediction.feather"))
+    if not files:
+        raise FileNotFoundError(f"No stored backtest predictions under {models}.")
+    lines: list[str] = []
+    by_coin: dict[str, list[pd.DataFrame]] = {}
+    for path in files:
+        by_coin.setdefault(path.name.split("_")[1].upper(), []).append(pd.read_feather(path))
+    for coin, frames in sorted(by_coin.items()):
+        frame = pd.concat(frames).sort_values("date").reset_index(drop=True)
+        for end in range(2, len(frame) + 1):
+            line = exposure_change_line(frame.iloc[end - 2 : end], coin)
+            if line is not None:
+                lines.append(f"{frame['date'].iloc[end - 1]:%Y-%m-%d %H:%M} {line}")
+    return lines

@@ -77,9 +77,11 @@ def _sources(args: argparse.Namespace) -> int:
 
 
 def _report_attribution(args: argparse.Namespace) -> int:
-    from meta_agent.attribution_report import write_attribution_report
+    from meta_agent.attribution_report import decision_lines, write_attribution_report
 
     print(f"wrote {write_attribution_report(args.models, args.out)}")
+    if args.lines:
+        print("\n".join(decision_lines(args.models)[-args.lines :]))
     return 0
 
 
@@ -132,6 +134,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--models", type=Path, required=True, help="user_data/models/<identifier>-<contract>"
     )
     attribution.add_argument("--out", type=Path, default=Path("attribution.html"))
+    attribution.add_argument(
+        "--lines", type=int, default=0, help="also print the last N exposure-change lines"
+    )
     attribution.set_defaults(func=_report_attribution)
     return parser
 

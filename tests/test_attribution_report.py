@@ -35,3 +35,23 @@ def test_reads_every_fold_and_writes_offline_html(tmp_path: Path) -> None:
 def test_no_models_says_how_to_get_them(tmp_path: Path) -> None:
     with pytest.raises(FileNotFoundError, match=r"meta_rl\.attribution"):
         load_global_attribution(tmp_path)
+
+
+def test_replays_the_lines_a_live_bot_would_have_sent(tmp_path: Path) -> None:
+    import pandas as pd
+
+    from meta_agent.attribution_report import decision_lines
+
+    folder = tmp_path / "backtesting_predictions"
+    folder.mkdir()
+    pd.DataFrame(
+        {
+            "date": pd.date_range("2022-10-01", periods=3, freq="1h", tz="UTC"),
+            "&-action": [0.0, 0.0, 0.5],
+            "%%-attr_trend-v1": [0.0, 0.0, 0.3],
+            "%%-attr_context": [0.0, 0.0, 0.1],
+        }
+    ).to_feather(folder / "cb_btc_1664582400_prediction.feather")
+    assert decision_lines(tmp_path) == [
+        "2022-10-01 02:00 MetaRL BTC: exposure 0 → 0.5 | trend-v1 +75%"
+    ]
