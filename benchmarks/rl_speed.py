@@ -142,12 +142,15 @@ def main() -> None:
     print(f"env       FreqAI Base5ActionRLEnv     {stock_sps:8.0f} steps/s")
     print(f"env       ratio (ExposureEnv / stock) {ours_sps / stock_sps:8.1f}x")
 
-    explainer = PolicyExplainer(model, decisions.observations[::40][:50])
+    background = decisions.observations[::40][:50]
     live = []
-    for t in range(100):
+    for t in range(100):  # as MetaRLModel.predict does it live: build, then explain one row
         start = time.perf_counter()
-        explainer.explain(decisions.observations[t : t + 1], decisions.actions[t : t + 1])
+        PolicyExplainer(model, background).explain(
+            decisions.observations[t : t + 1], decisions.actions[t : t + 1]
+        )
         live.append(time.perf_counter() - start)
+    explainer = PolicyExplainer(model, background)
     window = slice(0, 720)  # a 30-day backtest window
     start = time.perf_counter()
     explainer.explain(decisions.observations[window], decisions.actions[window])

@@ -19,8 +19,10 @@ import shap
 import torch as th
 from sb3_contrib.common.recurrent.policies import RecurrentActorCriticPolicy
 
-from meta_agent.rl.inference import LSTMState
+from meta_agent.rl.env import ExposureEnv
+from meta_agent.rl.inference import LSTMState, PolicyRunner
 from meta_agent.rl.position import POSITION_FEATURES
+from meta_agent.rl.rollout import AgentState, Decisions, rollout_decisions
 
 CONTEXT = "context"
 POSITION = "position"
@@ -132,6 +134,37 @@ def global_importance(frame: pd.DataFrame) -> dict[str, float]:
     mean_abs = frame.abs().mean()
     total = float(mean_abs.sum())
     return {name: float(v / total) if total > 0 else 0.0 for name, v in mean_abs.items()}
+
+
+def training_background(
+    model: Any, env: ExposureEnv, feature_names: list[str], sources: list[str], size: int
+) -> tuple[np.ndarray, dict[str, float]]:
+    """A sample of the training window's observations as the trained agent sees them (the
+    SHAP background stored with the model), and the model's global importance per group."""
+    decisions = rollout_decisions(
+        PolicyRunner(model), env.features, env.prices, env.levels, env.mask, env.fee, AgentState()
+    )
+    rows = np.linspace(0, len(decisions.actions) - 1, min(size, len(decisions.actions)))
+    rows = rows.astype(int)
+    background = decisions.observations[rows]
+    explained = PolicyExplainer(model, background).explain(background, decisions.actions[rows])
+    importance = global_importance(
+        grouped(explained.values, feature_groups(feature_names, sources))
+    )
+    return background, importance
+
+
+def explain_decisions(
+    model: Any,
+    background: np.ndarray,
+    decisions: Decisions,
+    feature_names: list[str],
+    sources: list[str],
+) -> pd.DataFrame:
+    """Grouped attribution of every decision of a rollout, in one batch."""
+    explainer = PolicyExplainer(model, background, decisions.lstm_start)
+    explained = explainer.explain(decisions.observations, decisions.actions)
+    return grouped(explained.values, feature_groups(feature_names, sources))
 
 
 def decision_line(pair: str, old: float, new: float, row: pd.Series, top: int = 3) -> str:

@@ -24,17 +24,12 @@ from pandas import DataFrame
 
 from meta_agent.config import MetaRLConfig, RewardConfig
 from meta_agent.errors import ConfigError
-from meta_agent.rl.attribution import (
-    PolicyExplainer,
-    feature_groups,
-    global_importance,
-    grouped,
-)
+from meta_agent.rl.attribution import explain_decisions, training_background
 from meta_agent.rl.contract import ObservationContract, check_contract, fingerprint
 from meta_agent.rl.env import ExposureEnv
 from meta_agent.rl.inference import SUPPORTED_MODEL_TYPES, PolicyRunner
 from meta_agent.rl.masks import action_mask
-from meta_agent.rl.rollout import AgentState, Decisions, rollout_decisions
+from meta_agent.rl.rollout import AgentState, rollout_decisions
 from meta_agent.rl.selection import SB3_CONTRIB, select_model
 
 logger = logging.getLogger(__name__)
@@ -253,34 +248,18 @@ class MetaRLModelBase(BaseReinforcementLearningModel):
                 progress_bar=bool(self.rl_config.get("progress_bar")),
             )
         if self.meta_config.attribution:
-            self._store_attribution_background(model, list(data_dictionary["train_features"]), dk)
+            background, importance = training_background(
+                model,
+                self.train_env,
+                list(data_dictionary["train_features"]),
+                self.meta_config.sources,
+                self.meta_config.attribution_background,
+            )
+            dk.data[BACKGROUND_KEY] = background.tolist()
+            dk.data[GLOBAL_KEY] = importance
+            Path(dk.data_path).mkdir(parents=True, exist_ok=True)
+            (Path(dk.data_path) / GLOBAL_FILE).write_text(json.dumps(importance, indent=1))
         return model
-
-    def _store_attribution_background(
-        self, model: Any, feature_names: list[str], dk: FreqaiDataKitchen
-    ) -> None:
-        """Keep a sample of the training window's observations (as the trained agent sees
-        them) as SHAP background, and the model's global attribution per source."""
-        env = self.train_env
-        decisions = rollout_decisions(
-            PolicyRunner(model),
-            env.features,
-            env.prices,
-            env.levels,
-            env.mask,
-            env.fee,
-            AgentState(),
-        )
-        size = min(self.meta_config.attribution_background, len(decisions.actions))
-        rows = np.linspace(0, len(decisions.actions) - 1, size).astype(int)
-        background = decisions.observations[rows]
-        dk.data[BACKGROUND_KEY] = background.tolist()
-        explained = PolicyExplainer(model, background).explain(background, decisions.actions[rows])
-        groups = feature_groups(feature_names, self.meta_config.sources)
-        importance = global_importance(grouped(explained.values, groups))
-        dk.data[GLOBAL_KEY] = importance
-        Path(dk.data_path).mkdir(parents=True, exist_ok=True)
-        (Path(dk.data_path) / GLOBAL_FILE).write_text(json.dumps(importance, indent=1))
 
     def predict(
         self, unfiltered_df: DataFrame, dk: FreqaiDataKitchen, **kwargs: Any
@@ -319,22 +298,19 @@ class MetaRLModelBase(BaseReinforcementLearningModel):
             )
             exposures[new] = decisions.exposures
             state.last_date = dates.iloc[np.flatnonzero(new)[-1]]
-            attributions = self._attributions(decisions, list(features.columns), dk)
+            background = dk.data.get(BACKGROUND_KEY)
+            attributions = DataFrame()
+            if self.meta_config.attribution and background is not None:
+                attributions = explain_decisions(
+                    self.model,
+                    np.asarray(background),
+                    decisions,
+                    list(features.columns),
+                    self.meta_config.sources,
+                )
             for name, values in attributions.items():
                 pred_df[f"{ATTRIBUTION_PREFIX}{name}"] = 0.0
                 pred_df.loc[np.flatnonzero(new), f"{ATTRIBUTION_PREFIX}{name}"] = values.to_numpy()
         for label in dk.label_list:
             pred_df[label] = exposures
         return pred_df, dk.do_predict
-
-    def _attributions(
-        self, decisions: Decisions, feature_names: list[str], dk: FreqaiDataKitchen
-    ) -> DataFrame:
-        """Grouped SHAP values of the decisions (empty when attribution is off or the model
-        was trained without a stored background)."""
-        background = dk.data.get(BACKGROUND_KEY)
-        if not self.meta_config.attribution or background is None:
-            return DataFrame()
-        explainer = PolicyExplainer(self.model, np.asarray(background), decisions.lstm_start)
-        explained = explainer.explain(decisions.observations, decisions.actions)
-        return grouped(explained.values, feature_groups(feature_names, self.meta_config.sources))
