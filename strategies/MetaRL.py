@@ -24,7 +24,7 @@ from meta_agent.features import (
     time_features,
     timeframe_context,
 )
-from meta_agent.feeds import refresh_live_feed, source_context
+from meta_agent.feeds import is_trading, refresh_live_feed, source_context
 from meta_agent.notify import notify_exposure_change
 from meta_agent.plotting import plot_config
 
@@ -95,7 +95,7 @@ class MetaRL(IStrategy):
 
     def populate_indicators(self, dataframe: DataFrame, metadata: dict) -> DataFrame:
         dataframe = self.freqai.start(dataframe, metadata, self)
-        if self.dp.runmode.value in ("dry_run", "live"):
+        if is_trading(self.config):
             notify_exposure_change(dataframe, metadata["pair"], self.dp.send_msg)
         return dataframe
 

@@ -112,3 +112,14 @@ def test_decision_line_names_the_top_sources_with_signed_shares() -> None:
     )
     line = decision_line("BTC/USD", 0.5, 1.0, row)
     assert line == "MetaRL BTC/USD: exposure 0.5 → 1 | trend-v1 +40%, funding-v1 -20%, news-v1 +10%"
+
+
+def test_training_background_is_stored_with_its_global_importance(trained: PPO) -> None:
+    from meta_agent.rl.attribution import training_background
+
+    features, prices = foretelling_world(seed=0)
+    env = ExposureEnv(features, prices, LEVELS, 0.001)
+    background, importance = training_background(trained, env, NAMES, SOURCES, size=40)
+    assert background.shape == (40, len(NAMES) + 4)
+    assert sum(importance.values()) == pytest.approx(1.0)
+    assert max(importance, key=importance.get) == "oracle-v1"
