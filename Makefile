@@ -23,18 +23,28 @@ $(STAMP): pyproject.toml
 	rm -f $(VENV)/.installed-*
 	touch $@
 
-# Local data when ../shared/data exists (offline), otherwise Freqtrade downloads it.
+# Local data when ../shared/data exists (offline), otherwise Freqtrade downloads it: Kraken
+# candles, and the Binance markets the derivatives sources read. On-chain, news and social
+# series cannot be downloaded with Freqtrade, so the online demo listens to the other sources.
+ONLINE_DEMO := $(if $(wildcard $(SHARED_DATA)),,--config configs/online-demo.json)
+DOWNLOAD_RANGE := 20220301-20221201
+
 data: setup
 	@if [ -d "$(SHARED_DATA)" ]; then \
 		$(PY) -m meta_agent data import --source $(SHARED_DATA); \
 	else \
 		$(VENV)/bin/freqtrade download-data --config $(DEMO_CONFIG) --pairs $(DEMO_PAIRS) \
-			--timeframes 1h 4h 1d --timerange 20220301-20221201; \
+			--timeframes 1h 4h 1d --timerange $(DOWNLOAD_RANGE) && \
+		$(VENV)/bin/freqtrade download-data --exchange binance --pairs BTC/USDT \
+			--timeframes 1h --timerange $(DOWNLOAD_RANGE) --datadir user_data/data/binance && \
+		$(VENV)/bin/freqtrade download-data --exchange binance --trading-mode futures \
+			--pairs BTC/USDT:USDT --timeframes 1h --timerange $(DOWNLOAD_RANGE) \
+			--datadir user_data/data/binance; \
 	fi
 
 demo: data
 	$(PY) -m meta_agent freqtrade --offline -- backtesting --config $(DEMO_CONFIG) \
-		--strategy MetaRL --pairs $(DEMO_PAIRS) --timerange $(DEMO_TIMERANGE)
+		$(ONLINE_DEMO) --strategy MetaRL --pairs $(DEMO_PAIRS) --timerange $(DEMO_TIMERANGE)
 
 test: setup
 	$(PY) -m pytest
