@@ -186,3 +186,21 @@ def test_attributions_reach_the_backtest_dataframe(spot_run: Path, userdir: Path
         for path in userdir.glob("models/e2e-*/sub-train-*/attribution_global.json")
     ]
     assert shares and all(sum(share.values()) == pytest.approx(1.0) for share in shares)
+
+
+def test_equity_curve_from_orders_agrees_with_freqtrades_profit(
+    spot_run: Path, userdir: Path
+) -> None:
+    from freqtrade.data.history import load_pair_history
+
+    from meta_agent.evaluation.metrics import equity_curve, fills_from_trades
+
+    stats = load_backtest_stats(spot_run)["strategy"]["MetaRL"]
+    for pair in PAIRS:
+        trades = [t for t in stats["trades"] if t["pair"] == pair]
+        candles = load_pair_history(pair, "1h", userdir / "data" / "kraken", data_format="feather")
+        candles = candles[candles["date"] >= pd.Timestamp("2022-10-01", tz="UTC")]
+        close = candles.set_index("date")["close"]
+        curve = equity_curve(close, fills_from_trades(trades), stats["starting_balance"])
+        expected = stats["starting_balance"] + sum(t["profit_abs"] for t in trades)
+        assert curve["equity"].iloc[-1] == pytest.approx(expected, rel=1e-6), pair

@@ -1,0 +1,1 @@
+"""Evaluation of MetaRL against its baselines: metrics from Freqtrade's backtest results."""
