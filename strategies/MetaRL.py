@@ -1,9 +1,9 @@
 """MetaRL: a FreqAI reinforcement-learning agent allocates between signal sources.
 
 The agent (``freqaimodels/MetaRLModel.py``) returns a target exposure per candle in ``&-action``;
-this strategy realises it with Freqtrade's own mechanisms: entries sized by
-``custom_stake_amount``, scaling in and out with ``adjust_trade_position``, and exits.
-Logic lives in ``meta_agent``; this file only wires it into Freqtrade's hooks.
+``meta_agent.exposure_strategy.TargetExposureStrategy`` realises it with Freqtrade's own
+mechanisms: entries sized by ``custom_stake_amount``, scaling in and out with
+``adjust_trade_position``, and exits. This file only wires features and FreqAI in.
 """
 
 from __future__ import annotations
@@ -11,12 +11,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from freqtrade.persistence import Trade
-from freqtrade.strategy import IStrategy
 from pandas import DataFrame
 
-from meta_agent.config import MetaRLConfig
-from meta_agent.execution import pair_budget, rebalance_amount
+from meta_agent.exposure_strategy import TargetExposureStrategy
 from meta_agent.features import (
     raw_prices,
     signal_features,
@@ -31,25 +28,15 @@ from meta_agent.plotting import plot_config
 TARGET = "&-action"
 
 
-class MetaRL(IStrategy):
-    INTERFACE_VERSION = 3
+class MetaRL(TargetExposureStrategy):
+    """Holds the exposure level the RL agent chose for each candle (``&-action``)."""
 
-    timeframe = "1h"
-    # The agent decides exits; ROI is off and the stoploss only guards against catastrophe.
-    minimal_roi = {"0": 100.0}
-    stoploss = -0.30
-    use_exit_signal = True
-    exit_profit_only = False
-    process_only_new_candles = True
-    position_adjustment_enable = True
-    max_entry_position_adjustment = -1
-    can_short = False
+    target_column = TARGET
+    valid_column = "do_predict"
     startup_candle_count = 200
 
     def __init__(self, config: dict[str, Any]) -> None:
         super().__init__(config)
-        self.meta_config = MetaRLConfig.from_freqtrade(config)
-        self.can_short = str(config.get("trading_mode", "spot")) == "futures"
         freqai = config.get("freqai", {})
         self.startup_candle_count = startup_candles(
             self.meta_config.sources,
@@ -103,78 +90,3 @@ class MetaRL(IStrategy):
     def plot_config(self) -> dict[str, Any]:  # type: ignore[override]
         """Exposure and each source's attribution as subplots (FreqUI, plot-dataframe)."""
         return plot_config(self.meta_config.sources)
-
-    # --- Signals -------------------------------------------------------------------------------
-    def populate_entry_trend(self, dataframe: DataFrame, metadata: dict) -> DataFrame:
-        valid = dataframe["do_predict"] == 1
-        dataframe.loc[valid & (dataframe[TARGET] > 0), ["enter_long", "enter_tag"]] = (1, "long")
-        if self.can_short:
-            dataframe.loc[valid & (dataframe[TARGET] < 0), ["enter_short", "enter_tag"]] = (
-                1,
-                "short",
-            )
-        return dataframe
-
-    def populate_exit_trend(self, dataframe: DataFrame, metadata: dict) -> DataFrame:
-        valid = dataframe["do_predict"] == 1
-        dataframe.loc[valid & (dataframe[TARGET] <= 0), ["exit_long", "exit_tag"]] = (1, "flat")
-        if self.can_short:
-            dataframe.loc[valid & (dataframe[TARGET] >= 0), ["exit_short", "exit_tag"]] = (
-                1,
-                "flat",
-            )
-        return dataframe
-
-    # --- Sizing --------------------------------------------------------------------------------
-    def _target(self, pair: str) -> float | None:
-        dataframe, _ = self.dp.get_analyzed_dataframe(pair, self.timeframe)
-        if dataframe.empty or dataframe["do_predict"].iloc[-1] != 1:
-            return None
-        return float(dataframe[TARGET].iloc[-1])
-
-    def _budget(self) -> float:
-        return pair_budget(self.wallets.get_total_stake_amount(), self.config["max_open_trades"])
-
-    def custom_stake_amount(
-        self,
-        pair: str,
-        current_time: datetime,
-        current_rate: float,
-        proposed_stake: float,
-        min_stake: float | None,
-        max_stake: float,
-        leverage: float,
-        entry_tag: str | None,
-        side: str,
-        **kwargs: Any,
-    ) -> float:
-        target = self._target(pair)
-        if not target:
-            return 0.0
-        return min(abs(target) * self._budget(), max_stake)
-
-    def adjust_trade_position(
-        self,
-        trade: Trade,
-        current_time: datetime,
-        current_rate: float,
-        current_profit: float,
-        min_stake: float | None,
-        max_stake: float,
-        current_entry_rate: float,
-        current_exit_rate: float,
-        current_entry_profit: float,
-        current_exit_profit: float,
-        **kwargs: Any,
-    ) -> float | None:
-        target = self._target(trade.pair)
-        if target is None or trade.has_open_orders:
-            return None
-        return rebalance_amount(
-            target_exposure=target,
-            position_value=trade.amount * current_rate / trade.leverage,
-            budget=self._budget(),
-            threshold=self.meta_config.rebalance_threshold,
-            min_stake=min_stake,
-            max_stake=max_stake,
-        )

@@ -1,0 +1,112 @@
+"""A Freqtrade strategy that holds a target exposure per candle, whoever decides it.
+
+MetaRL (the RL agent's ``&-action``) and the stacking baseline (a classifier's level) both
+subclass it, so they trade with identical mechanics: enter above 0 (below 0 short, in futures
+mode) with |target| x the pair's budget, scale in and out with ``adjust_trade_position``, exit
+at 0 or on a change of side. A candle whose ``valid`` column is not 1 keeps what is held.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, ClassVar
+
+from freqtrade.persistence import Trade
+from freqtrade.strategy import IStrategy
+from pandas import DataFrame
+
+from meta_agent.config import MetaRLConfig
+from meta_agent.execution import pair_budget, rebalance_amount
+
+
+class TargetExposureStrategy(IStrategy):
+    """Realises the column :attr:`target_column` (exposure levels) with Freqtrade's orders."""
+
+    INTERFACE_VERSION = 3
+    target_column: ClassVar[str]
+    valid_column: ClassVar[str]
+
+    timeframe = "1h"
+    # The target decides exits; ROI is off and the stoploss only guards against catastrophe.
+    minimal_roi = {"0": 100.0}
+    stoploss = -0.30
+    use_exit_signal = True
+    exit_profit_only = False
+    process_only_new_candles = True
+    position_adjustment_enable = True
+    max_entry_position_adjustment = -1
+    can_short = False
+
+    def __init__(self, config: dict[str, Any]) -> None:
+        super().__init__(config)
+        self.meta_config = MetaRLConfig.from_freqtrade(config)
+        self.can_short = str(config.get("trading_mode", "spot")) == "futures"
+
+    def populate_entry_trend(self, dataframe: DataFrame, metadata: dict) -> DataFrame:
+        valid = dataframe[self.valid_column] == 1
+        target = dataframe[self.target_column]
+        dataframe.loc[valid & (target > 0), ["enter_long", "enter_tag"]] = (1, "long")
+        if self.can_short:
+            dataframe.loc[valid & (target < 0), ["enter_short", "enter_tag"]] = (1, "short")
+        return dataframe
+
+    def populate_exit_trend(self, dataframe: DataFrame, metadata: dict) -> DataFrame:
+        valid = dataframe[self.valid_column] == 1
+        target = dataframe[self.target_column]
+        dataframe.loc[valid & (target <= 0), ["exit_long", "exit_tag"]] = (1, "flat")
+        if self.can_short:
+            dataframe.loc[valid & (target >= 0), ["exit_short", "exit_tag"]] = (1, "flat")
+        return dataframe
+
+    def _target(self, pair: str) -> float | None:
+        dataframe, _ = self.dp.get_analyzed_dataframe(pair, self.timeframe)
+        if dataframe.empty or dataframe[self.valid_column].iloc[-1] != 1:
+            return None
+        return float(dataframe[self.target_column].iloc[-1])
+
+    def _budget(self) -> float:
+        return pair_budget(self.wallets.get_total_stake_amount(), self.config["max_open_trades"])
+
+    def custom_stake_amount(
+        self,
+        pair: str,
+        current_time: datetime,
+        current_rate: float,
+        proposed_stake: float,
+        min_stake: float | None,
+        max_stake: float,
+        leverage: float,
+        entry_tag: str | None,
+        side: str,
+        **kwargs: Any,
+    ) -> float:
+        target = self._target(pair)
+        if not target:
+            return 0.0
+        return min(abs(target) * self._budget(), max_stake)
+
+    def adjust_trade_position(
+        self,
+        trade: Trade,
+        current_time: datetime,
+        current_rate: float,
+        current_profit: float,
+        min_stake: float | None,
+        max_stake: float,
+        current_entry_rate: float,
+        current_exit_rate: float,
+        current_entry_profit: float,
+        current_exit_profit: float,
+        **kwargs: Any,
+    ) -> float | None:
+        target = self._target(trade.pair)
+        if target is None or trade.has_open_orders:
+            return None
+        return rebalance_amount(
+            target_exposure=target,
+            position_value=trade.amount * current_rate / trade.leverage,
+            budget=self._budget(),
+            threshold=self.meta_config.rebalance_threshold,
+            min_stake=min_stake,
+            max_stake=max_stake,
+        )
