@@ -1,9 +1,11 @@
-"""One signal source as a Freqtrade strategy, with hyperoptable thresholds.
+"""Signal sources as Freqtrade strategies, with hyperoptable thresholds.
 
 Each file in ``strategies/`` (``TrendMA``, ``FundingRateExtremes``, ...) subclasses
-:class:`SourceStrategy` and names its source. Entries when the source is available, leans at
-least ``entry_score`` and is at least ``min_confidence`` sure; exits when it leans no more than
-``exit_score`` or stops knowing. Long/flat in spot; in futures mode the mirror image goes short.
+:class:`SourceStrategy` and names its source; ``EqualWeightVote`` subclasses
+:class:`VoteStrategy`, the mean of the configured sources. Entries when the signal is
+available, leans at least ``entry_score`` and is at least ``min_confidence`` sure; exits when
+it leans no more than ``exit_score`` or stops knowing. Long/flat in spot; in futures mode the
+mirror image goes short.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, ClassVar
 
+import numpy as np
 from freqtrade.strategy import DecimalParameter, IStrategy
 from pandas import DataFrame
 
@@ -19,11 +22,11 @@ from meta_agent.feeds import refresh_live_feed, source_context
 from meta_agent.signals import make
 
 
-class SourceStrategy(IStrategy):
-    """Trades one registered source; subclasses set :attr:`source_id`."""
+class SignalStrategy(IStrategy):
+    """Trades a signal frame (score, confidence, available) with hyperoptable thresholds;
+    subclasses say where the frame comes from (:meth:`signal`, :meth:`signal_startup`)."""
 
     INTERFACE_VERSION = 3
-    source_id: ClassVar[str]
 
     timeframe = "1h"
     minimal_roi = {"0": 100.0}  # the signal decides exits
@@ -45,20 +48,25 @@ class SourceStrategy(IStrategy):
 
     def __init__(self, config: dict[str, Any]) -> None:
         super().__init__(config)
-        self.source_params = MetaRLConfig.from_freqtrade(config).params_for(self.source_id)
+        self.meta_config = MetaRLConfig.from_freqtrade(config)
         self.can_short = str(config.get("trading_mode", "spot")) == "futures"
-        source = make(self.source_id, context=source_context(config, pair=""), **self.source_params)
-        self.startup_candle_count = max(source.startup_candles, 1)
+        self.startup_candle_count = max(self.signal_startup(), 1)
+
+    def signal(self, dataframe: DataFrame, metadata: dict) -> DataFrame:
+        """Columns ``score``, ``confidence``, ``available`` for ``dataframe``."""
+        raise NotImplementedError
+
+    def signal_startup(self) -> int:
+        """Candles the signal needs before its first value."""
+        raise NotImplementedError
 
     def bot_loop_start(self, current_time: datetime, **kwargs: Any) -> None:
         refresh_live_feed(self.config)  # dry-run / live: this cycle's external data, once
 
     def populate_indicators(self, dataframe: DataFrame, metadata: dict) -> DataFrame:
-        context = source_context(self.config, metadata["pair"])
-        frame = make(self.source_id, context=context, **self.source_params).signal(dataframe)
-        dataframe["score"], dataframe["confidence"], dataframe["available"] = (
-            frame[column] for column in frame.columns
-        )
+        frame = self.signal(dataframe, metadata)
+        for column in ("score", "confidence", "available"):
+            dataframe[column] = frame[column].to_numpy()
         return dataframe
 
     def populate_entry_trend(self, dataframe: DataFrame, metadata: dict) -> DataFrame:
@@ -66,12 +74,12 @@ class SourceStrategy(IStrategy):
         threshold = self.entry_score.value
         dataframe.loc[sure & (dataframe["score"] >= threshold), ["enter_long", "enter_tag"]] = (
             1,
-            self.source_id,
+            type(self).__name__,
         )
         if self.can_short:
             dataframe.loc[
                 sure & (dataframe["score"] <= -threshold), ["enter_short", "enter_tag"]
-            ] = (1, self.source_id)
+            ] = (1, type(self).__name__)
         return dataframe
 
     def populate_exit_trend(self, dataframe: DataFrame, metadata: dict) -> DataFrame:
@@ -81,3 +89,53 @@ class SourceStrategy(IStrategy):
         if self.can_short:
             dataframe.loc[unknown | (dataframe["score"] >= -limit), "exit_short"] = 1
         return dataframe
+
+
+class SourceStrategy(SignalStrategy):
+    """Trades one registered source; subclasses set :attr:`source_id`."""
+
+    source_id: ClassVar[str]
+
+    def _source(self, pair: str) -> Any:
+        params = self.meta_config.params_for(self.source_id)
+        return make(self.source_id, context=source_context(self.config, pair), **params)
+
+    def signal_startup(self) -> int:
+        return int(self._source(pair="").startup_candles)
+
+    def signal(self, dataframe: DataFrame, metadata: dict) -> DataFrame:
+        frame = self._source(metadata["pair"]).signal(dataframe)
+        return frame.set_axis(["score", "confidence", "available"], axis=1)
+
+
+class VoteStrategy(SignalStrategy):
+    """The equal-weight vote of ``meta_rl.sources``: the mean score of the sources available
+    on a candle; confidence is the share of sources available; unavailable when none is."""
+
+    def signal_startup(self) -> int:
+        context = source_context(self.config, pair="")
+        return max(
+            make(s, context=context, **self.meta_config.params_for(s)).startup_candles
+            for s in self.meta_config.sources
+        )
+
+    def signal(self, dataframe: DataFrame, metadata: dict) -> DataFrame:
+        context = source_context(self.config, metadata["pair"])
+        scores, known = [], []
+        for source_id in self.meta_config.sources:
+            frame = make(source_id, context=context, **self.meta_config.params_for(source_id))
+            signal = frame.signal(dataframe)
+            scores.append(signal[f"{source_id}__score"].to_numpy())
+            known.append(signal[f"{source_id}__available"].to_numpy())
+        score = np.vstack(scores)
+        available = np.vstack(known)
+        count = available.sum(axis=0)
+        mean = np.divide(score.sum(axis=0), count, out=np.zeros(len(dataframe)), where=count > 0)
+        return DataFrame(
+            {
+                "score": mean,
+                "confidence": count / len(self.meta_config.sources),
+                "available": count > 0,
+            },
+            index=dataframe.index,
+        )
