@@ -17,6 +17,10 @@ STRATEGIES = standalone_strategies()
 # Spans where every source has data and signals: social index ends 2021-05, news 2021-10..2022-07.
 TIMERANGE = {"SocialSentiment": "20200101-20210601", "NewsAttention": "20211015-20220705"}
 RECURSIVE_TOLERANCE_PCT = 1.0
+# Baselines of the evaluation. The stacking model is refit on whatever history precedes each
+# boundary, so a longer startup changes it by design: it is judged for lookahead only.
+LOOKAHEAD = [*sorted(STRATEGIES), "EqualWeightVote", "StackingBaseline"]
+RECURSIVE = [*sorted(STRATEGIES), "EqualWeightVote"]
 
 
 def test_every_registered_source_has_a_standalone_strategy() -> None:
@@ -40,7 +44,7 @@ def freqtrade(userdir: Path, *args: str) -> str:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("strategy", sorted(STRATEGIES))
+@pytest.mark.parametrize("strategy", LOOKAHEAD)
 def test_no_lookahead_bias(strategy: str, userdir: Path) -> None:
     report = userdir / f"lookahead-{strategy}.csv"
     freqtrade(
@@ -63,7 +67,7 @@ def test_no_lookahead_bias(strategy: str, userdir: Path) -> None:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("strategy", sorted(STRATEGIES))
+@pytest.mark.parametrize("strategy", RECURSIVE)
 def test_indicators_settle_within_the_startup(strategy: str, userdir: Path) -> None:
     output = freqtrade(
         userdir,
