@@ -85,6 +85,25 @@ def _report_attribution(args: argparse.Namespace) -> int:
     return 0
 
 
+def _evaluate(args: argparse.Namespace) -> int:
+    from meta_agent.evaluation.plan import make_plan
+    from meta_agent.evaluation.run import evaluate
+
+    logging.getLogger("freqtrade").setLevel(logging.WARNING)
+    plan = make_plan(
+        configs=args.config,
+        datadir=args.datadir,
+        pairs=args.pairs,
+        timerange=args.timerange,
+        out=args.out,
+        exchange=args.exchange,
+        strategies=args.strategies,
+        fee=args.fee,
+    )
+    evaluate(plan, ["python", "-m", "meta_agent", *sys.argv[1:]])
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m meta_agent", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -115,6 +134,19 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser("sources", help="list the registered signal sources").set_defaults(
         func=_sources
     )
+
+    evaluate = commands.add_parser(
+        "evaluate", help="MetaRL against its baselines: real backtests, metrics, report"
+    )
+    evaluate.add_argument("--config", type=Path, action="append", required=True)
+    evaluate.add_argument("--exchange", help="override the config's exchange (and stake)")
+    evaluate.add_argument("--datadir", type=Path, required=True, help="e.g. user_data/data/binance")
+    evaluate.add_argument("--pairs", nargs="+", required=True)
+    evaluate.add_argument("--timerange", required=True, help="YYYYMMDD-YYYYMMDD")
+    evaluate.add_argument("--out", type=Path, default=Path("user_data/evaluation"))
+    evaluate.add_argument("--strategies", nargs="+", help="default: MetaRL and every baseline")
+    evaluate.add_argument("--fee", type=float, help="per side (default: the exchange's taker fee)")
+    evaluate.set_defaults(func=_evaluate)
 
     report = commands.add_parser("report", help="reports that the README quotes")
     report_commands = report.add_subparsers(dest="report_command", required=True)

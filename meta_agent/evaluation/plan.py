@@ -1,0 +1,207 @@
+"""What an evaluation runs, checked before any backtest starts.
+
+Every problem a user can fix (a pair without data, a timerange outside it, an unknown
+strategy, derivatives sources without futures data) stops the evaluation up front with what is
+missing and how to get it.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import itertools
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from freqtrade.configuration import TimeRange
+
+from meta_agent.config import MetaRLConfig
+from meta_agent.data.importer import pair_filename
+from meta_agent.errors import ConfigError, MetaRLError
+from meta_agent.strategies import standalone_strategies
+
+BASELINES: tuple[str, ...] = ("BuyAndHold", "EqualWeightVote", "StackingBaseline")
+DERIVATIVES = ("funding-v1", "basis-v1")
+#: Named stress windows, reported where they fall inside the evaluated period.
+STRESS_WINDOWS: dict[str, tuple[str, str]] = {
+    "covid-crash-2020-03": ("2020-03-09", "2020-03-21"),
+    "china-ban-2021-05": ("2021-05-10", "2021-05-26"),
+    "luna-2022-05": ("2022-05-05", "2022-05-21"),
+    "ftx-2022-11": ("2022-11-05", "2022-11-16"),
+}
+
+
+class EvaluationInputError(MetaRLError):
+    """The evaluation cannot start; the message says what is missing and how to get it."""
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Everything an evaluation needs, validated."""
+
+    configs: list[Path]
+    config: dict[str, Any]
+    exchange: str
+    stake_currency: str
+    datadir: Path
+    pairs: list[str]
+    timerange: str
+    start: pd.Timestamp
+    end: pd.Timestamp
+    strategies: list[str]
+    fee: float
+    out: Path
+    data_span: dict[str, tuple[str, str]] = field(default_factory=dict)
+
+    @property
+    def config_hash(self) -> str:
+        digest = hashlib.sha256()
+        for path in self.configs:
+            digest.update(path.read_bytes())
+        digest.update(json.dumps(self.overrides(), sort_keys=True).encode())
+        return digest.hexdigest()[:16]
+
+    def overrides(self) -> dict[str, Any]:
+        """Config laid over the user's: the evaluated exchange, pairs and an equal split."""
+        return {
+            "exchange": {"name": self.exchange, "pair_whitelist": self.pairs},
+            "stake_currency": self.stake_currency,
+            "fiat_display_currency": "",
+            "max_open_trades": len(self.pairs),
+            "stake_amount": "unlimited",
+        }
+
+    def folds(self) -> list[tuple[str, str]]:
+        """MetaRL's walk-forward backtest windows (``backtest_period_days`` from the start)."""
+        days = float(self.config.get("freqai", {}).get("backtest_period_days", 30))
+        edges = pd.date_range(self.start, self.end, freq=pd.Timedelta(days=days))
+        bounds = [*edges, self.end] if edges[-1] < self.end else list(edges)
+        return [(f"{a:%Y-%m-%d}", f"{b:%Y-%m-%d}") for a, b in itertools.pairwise(bounds)]
+
+    def stress_windows(self) -> dict[str, tuple[str, str]]:
+        inside = {}
+        for name, (a, b) in STRESS_WINDOWS.items():
+            if pd.Timestamp(a, tz="UTC") >= self.start and pd.Timestamp(b, tz="UTC") <= self.end:
+                inside[name] = (a, b)
+        return inside
+
+
+def _merged(configs: list[Path]) -> dict[str, Any]:
+    merged: dict[str, Any] = {}
+    for path in configs:
+        if not path.is_file():
+            raise EvaluationInputError(f"Config file {path} not found.")
+        _deep_update(merged, json.loads(path.read_text()))
+    return merged
+
+
+def _deep_update(base: dict[str, Any], extra: dict[str, Any]) -> None:
+    for key, value in extra.items():
+        if isinstance(value, dict) and isinstance(base.get(key), dict):
+            _deep_update(base[key], value)
+        else:
+            base[key] = value
+
+
+def all_strategies() -> list[str]:
+    return ["MetaRL", *BASELINES, *standalone_strategies()]
+
+
+def make_plan(
+    configs: list[Path],
+    datadir: Path,
+    pairs: list[str],
+    timerange: str,
+    out: Path,
+    exchange: str | None = None,
+    strategies: list[str] | None = None,
+    fee: float | None = None,
+) -> Plan:
+    """Validate the request; raise EvaluationInputError before anything runs."""
+    config = _merged(configs)
+    name = exchange or config.get("exchange", {}).get("name", "")
+    stake = pairs[0].split("/")[1].split(":")[0] if pairs else config.get("stake_currency", "")
+    known = all_strategies()
+    chosen = strategies or known
+    for strategy in chosen:
+        if strategy not in known:
+            close = difflib.get_close_matches(strategy, known, n=2)
+            hint = f" Did you mean {', '.join(close)}?" if close else ""
+            raise EvaluationInputError(
+                f"Unknown strategy '{strategy}'.{hint} Known: {', '.join(known)}."
+            )
+    try:
+        parsed = TimeRange.parse_timerange(timerange)
+    except Exception as err:
+        raise EvaluationInputError(f"--timerange '{timerange}': {err}") from None
+    if not parsed.startts or not parsed.stopts:
+        raise EvaluationInputError(f"--timerange '{timerange}' needs a start and an end.")
+    start = pd.Timestamp(parsed.startts, unit="s", tz="UTC")
+    end = pd.Timestamp(parsed.stopts, unit="s", tz="UTC")
+    freqai = config.get("freqai", {})
+    needs_history = pd.Timedelta(days=float(freqai.get("train_period_days", 0)))
+    timeframes = ["1h", *freqai.get("feature_parameters", {}).get("include_timeframes", [])]
+    span: dict[str, tuple[str, str]] = {}
+    for pair in pairs:
+        for timeframe in dict.fromkeys(timeframes):
+            path = Path(datadir) / pair_filename(pair, timeframe)
+            if not path.is_file():
+                raise EvaluationInputError(
+                    f"No {timeframe} candles for {pair}: {path} is missing. Import them with "
+                    "`python -m meta_agent data import` (then use user_data/data/<exchange>) or "
+                    f"download them with `freqtrade download-data --pairs {pair} "
+                    f"--timeframes {timeframe}`."
+                )
+            dates = pd.read_feather(path, columns=["date"])["date"]
+            first, last = dates.iloc[0], dates.iloc[-1]
+            if timeframe == "1h":
+                span[pair] = (f"{first:%Y-%m-%d %H:%M}", f"{last:%Y-%m-%d %H:%M}")
+            if first > start - needs_history or last < end - pd.Timedelta("1D"):
+                raise EvaluationInputError(
+                    f"{pair} {timeframe} data spans {first:%Y-%m-%d}..{last:%Y-%m-%d}, but the "
+                    f"evaluation needs {start - needs_history:%Y-%m-%d}..{end:%Y-%m-%d} "
+                    f"({needs_history.days} days of training history before {timerange}). "
+                    "Choose a timerange inside the data or add data."
+                )
+    try:
+        meta = MetaRLConfig.from_freqtrade(config)
+    except ConfigError as err:
+        raise EvaluationInputError(str(err)) from None
+    uses_derivatives = [s for s in meta.sources if s in DERIVATIVES]
+    if uses_derivatives and ("MetaRL" in chosen or "EqualWeightVote" in chosen):
+        futures = meta.feed_root(config) / meta.reference_exchange / "futures"
+        for pair in pairs:
+            base = pair.split("/")[0]
+            wanted = futures / pair_filename(f"{base}/USDT:USDT", "1h", "-funding_rate")
+            if base in ("BTC", "ETH") and not wanted.is_file():
+                raise EvaluationInputError(
+                    f"Sources {uses_derivatives} need futures data: {wanted} is missing. Run "
+                    "`python -m meta_agent data import`, or download it with `freqtrade "
+                    f"download-data --exchange {meta.reference_exchange} --trading-mode futures "
+                    f"--pairs {base}/USDT:USDT`, or remove those sources."
+                )
+    return Plan(
+        configs=list(configs),
+        config=config,
+        exchange=name,
+        stake_currency=stake,
+        datadir=Path(datadir),
+        pairs=list(pairs),
+        timerange=timerange,
+        start=start,
+        end=end,
+        strategies=list(chosen),
+        fee=fee if fee is not None else _taker_fee(name),
+        out=Path(out),
+        data_span=span,
+    )
+
+
+def _taker_fee(exchange: str) -> float:
+    from meta_agent.offline import load_snapshot
+
+    markets = load_snapshot(exchange).markets
+    return float(max(m["taker"] for m in markets.values()))
