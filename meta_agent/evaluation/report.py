@@ -108,21 +108,21 @@ def write_report(
 
 
 def _attribution_figure(plan: Plan) -> go.Figure | None:
-    """Global attribution per fold of the MetaRL models behind this evaluation: the model
-    folder of this config's observation contract, folds trained for this timerange."""
+    """Global attribution per fold of the MetaRL models this evaluation just trained: the
+    most recently written contract folder of the config's identifier, folds of this period."""
     from meta_agent.attribution_report import attribution_figure, load_global_attribution
-    from meta_agent.config import MetaRLConfig
-    from meta_agent.rl.contract import fingerprint
 
-    config = {**plan.config, **plan.overrides()}
-    meta = MetaRLConfig.from_freqtrade(config)
-    levels = meta.levels_for(config.get("trading_mode", "spot"))
-    identifier = f"{config['freqai']['identifier']}-{fingerprint(config, meta.sources, levels)}"
-    models = Path(config.get("user_data_dir", "user_data")) / "models" / identifier
+    freqai = plan.config.get("freqai", {})
+    root = Path(plan.config.get("user_data_dir", "user_data")) / "models"
+    folders = sorted(
+        root.glob(f"{freqai.get('identifier', '')}-*"), key=lambda p: p.stat().st_mtime
+    )
+    if not folders:
+        return None
     try:
-        table = load_global_attribution(models)
+        table = load_global_attribution(folders[-1])
     except FileNotFoundError:
         return None
-    train = pd.Timedelta(days=float(config["freqai"].get("train_period_days", 0)))
+    train = pd.Timedelta(days=float(freqai.get("train_period_days", 0)))
     inside = (table["trained_until"] >= plan.start - train) & (table["trained_until"] < plan.end)
     return attribution_figure(table[inside]) if inside.any() else None
