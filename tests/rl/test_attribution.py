@@ -21,7 +21,7 @@ from meta_agent.rl.env import ExposureEnv
 from meta_agent.rl.inference import PolicyRunner
 from meta_agent.rl.rollout import AgentState, rollout_decisions
 from tests.rl.test_rollout import briefly_trained
-from tests.rl.worlds import LEVELS, foretelling_world
+from tests.rl.worlds import LEVELS, foretelling_world, trained_on_foretelling
 
 NAMES = ["%-oracle-v1__score", "%-noise-v1__score"]
 SOURCES = ["oracle-v1", "noise-v1"]
@@ -37,20 +37,7 @@ def decisions_of(model, seed: int = 7, n: int = 300):
 
 @pytest.fixture(scope="module")
 def trained() -> PPO:
-    features, prices = foretelling_world(seed=0)
-    env = ExposureEnv(features, prices, LEVELS, 0.001)
-    model = PPO(
-        "MlpPolicy",
-        env,
-        learning_rate=1e-3,
-        n_steps=256,
-        batch_size=64,
-        seed=1,
-        device="cpu",
-        policy_kwargs={"net_arch": [32, 32], "activation_fn": th.nn.ReLU},
-    )
-    model.learn(3000)
-    return model
+    return trained_on_foretelling(activation=th.nn.ReLU)
 
 
 def test_the_foretelling_source_gets_the_largest_attribution(trained: PPO) -> None:

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import numpy as np
-from stable_baselines3 import PPO
 
-from meta_agent.rl.env import ExposureEnv
 from meta_agent.rl.inference import PolicyRunner
 from meta_agent.rl.position import PositionTracker
 from meta_agent.rl.rollout import AgentState, rollout
-from tests.rl.worlds import LEVELS, foretelling_world
+from tests.rl.worlds import LEVELS, foretelling_world, trained_on_foretelling
 
 FEE = 0.001
 ALL = np.ones(len(LEVELS), bool)
@@ -24,19 +22,7 @@ def final_equity(exposures: np.ndarray, prices: np.ndarray) -> float:
 
 
 def test_short_ppo_training_follows_the_oracle_and_ignores_noise() -> None:
-    features, prices = foretelling_world(seed=0)
-    env = ExposureEnv(features, prices, LEVELS, FEE)
-    model = PPO(
-        "MlpPolicy",
-        env,
-        learning_rate=1e-3,
-        n_steps=256,
-        batch_size=64,
-        seed=1,
-        device="cpu",
-        policy_kwargs={"net_arch": [32, 32]},
-    )
-    model.learn(3000)
+    model = trained_on_foretelling(fee=FEE)
 
     test_features, test_prices = foretelling_world(seed=7)
     runner = PolicyRunner(model)
