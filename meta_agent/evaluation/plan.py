@@ -64,13 +64,15 @@ class Plan:
         digest.update(json.dumps(self.overrides(), sort_keys=True).encode())
         return digest.hexdigest()[:16]
 
-    def overrides(self) -> dict[str, Any]:
-        """Config laid over the user's: the evaluated exchange, pairs and an equal split."""
+    def overrides(self, pair: str | None = None) -> dict[str, Any]:
+        """Config laid over the user's: the evaluated exchange and one pair (or all), the whole
+        wallet for it."""
+        pairs = [pair] if pair else self.pairs
         return {
-            "exchange": {"name": self.exchange, "pair_whitelist": self.pairs},
+            "exchange": {"name": self.exchange, "pair_whitelist": pairs},
             "stake_currency": self.stake_currency,
             "fiat_display_currency": "",
-            "max_open_trades": len(self.pairs),
+            "max_open_trades": len(pairs),
             "stake_amount": "unlimited",
         }
 

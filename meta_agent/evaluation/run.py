@@ -1,8 +1,10 @@
 """``python -m meta_agent evaluate``: MetaRL and its baselines, real backtests, one report.
 
-Each strategy is one offline Freqtrade backtest (a subprocess, so FreqAI's and Freqtrade's
-state never leaks from one to the next) with the same data, fee, stake and timerange. Metrics
-come from each run's exported trades (:mod:`meta_agent.evaluation.metrics`).
+Each strategy x pair is one offline Freqtrade backtest with its own wallet (a subprocess, so
+FreqAI's and Freqtrade's state never leaks from one run to the next) and the same data, fee,
+stake and timerange. A pair's figures are therefore its own: with a shared wallet, one pair's
+stakes would grow and shrink with the other pair's results. Metrics come from each run's
+exported trades (:mod:`meta_agent.evaluation.metrics`).
 """
 
 from __future__ import annotations
@@ -36,11 +38,11 @@ class EvaluationRunError(RuntimeError):
     """A backtest of the evaluation failed; the message points at its log."""
 
 
-def backtest(plan: Plan, strategy: str) -> dict[str, Any]:
-    """Run one strategy's backtest; returns its Freqtrade stats."""
-    folder = plan.out / "backtests" / strategy
+def backtest(plan: Plan, strategy: str, pair: str) -> dict[str, Any]:
+    """Run one strategy's backtest on one pair with its own wallet; returns Freqtrade's stats."""
+    folder = plan.out / "backtests" / strategy / pair.replace("/", "_").replace(":", "_")
     folder.mkdir(parents=True, exist_ok=True)
-    overrides = dict(plan.overrides())
+    overrides = dict(plan.overrides(pair))
     if strategy not in FREQAI_STRATEGIES:
         overrides["freqai"] = {"enabled": False}
     override_file = folder / "overrides.json"
@@ -60,17 +62,17 @@ def backtest(plan: Plan, strategy: str) -> dict[str, Any]:
     with log.open("w") as handle:
         result = subprocess.run(command, stdout=handle, stderr=subprocess.STDOUT, check=False)
     if result.returncode != 0:
-        raise EvaluationRunError(f"Backtest of {strategy} failed; see {log}.")
+        raise EvaluationRunError(f"Backtest of {strategy} on {pair} failed; see {log}.")
     return load_backtest_stats(folder)["strategy"][strategy]
 
 
 def pair_curve(plan: Plan, stats: dict[str, Any], pair: str) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The pair's equity curve on its budget (wallet / pairs) and its closed trades."""
+    """The pair's equity curve on its own wallet, and its closed trades."""
     candles = load_pair_history(pair, "1h", plan.datadir, data_format="feather")
     candles = candles[(candles["date"] >= plan.start) & (candles["date"] < plan.end)]
     trades = [t for t in stats["trades"] if t["pair"] == pair]
-    budget = stats["starting_balance"] / len(plan.pairs)
-    curve = equity_curve(candles.set_index("date")["close"], fills_from_trades(trades), budget)
+    wallet = stats["starting_balance"]
+    curve = equity_curve(candles.set_index("date")["close"], fills_from_trades(trades), wallet)
     curve["close"] = candles["close"].to_numpy()
     return curve, trade_table(trades)
 
@@ -92,11 +94,11 @@ def evaluate(plan: Plan, argv: list[str], console: Console | None = None) -> dic
     records: list[dict[str, Any]] = []
     curves: dict[tuple[str, str], pd.DataFrame] = {}
     with Progress(console=console, transient=False) as progress:
-        task = progress.add_task("backtests", total=len(plan.strategies))
+        task = progress.add_task("backtests", total=len(plan.strategies) * len(plan.pairs))
         for strategy in plan.strategies:
-            progress.update(task, description=f"backtesting {strategy}")
-            stats = backtest(plan, strategy)
             for pair in plan.pairs:
+                progress.update(task, description=f"backtesting {strategy} on {pair}")
+                stats = backtest(plan, strategy, pair)
                 curve, trades = pair_curve(plan, stats, pair)
                 curves[(strategy, pair)] = curve
                 for name, start, end in periods(plan):
@@ -109,7 +111,7 @@ def evaluate(plan: Plan, argv: list[str], console: Console | None = None) -> dic
                         {"strategy": strategy, "pair": pair, "period": name,
                          "start": start, "end": end, **metrics}
                     )  # fmt: skip
-            progress.advance(task)
+                progress.advance(task)
     summary = {
         "command": argv,
         "config_hash": plan.config_hash,
