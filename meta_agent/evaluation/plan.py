@@ -58,17 +58,28 @@ class Plan:
 
     @property
     def config_hash(self) -> str:
+        """Hash of the config files and of what the command changes (exchange, pairs, data,
+        timerange, fee)."""
         digest = hashlib.sha256()
         for path in self.configs:
             digest.update(path.read_bytes())
-        digest.update(json.dumps(self.overrides(), sort_keys=True).encode())
+        request = [self.exchange, self.pairs, str(self.datadir), self.timerange, self.fee]
+        digest.update(json.dumps(request).encode())
         return digest.hexdigest()[:16]
+
+    @property
+    def identifier(self) -> str:
+        """FreqAI identifier of this evaluation's MetaRL models: never the user's demo or live
+        models, and the same for a re-run of the same evaluation (which reuses them)."""
+        base = self.config.get("freqai", {}).get("identifier", "metarl")
+        return f"{base}-eval-{self.config_hash[:8]}"
 
     def overrides(self, pair: str | None = None) -> dict[str, Any]:
         """Config laid over the user's: the evaluated exchange and one pair (or all), the whole
         wallet for it."""
         pairs = [pair] if pair else self.pairs
         return {
+            "freqai": {"identifier": self.identifier},
             "exchange": {"name": self.exchange, "pair_whitelist": pairs},
             "stake_currency": self.stake_currency,
             "fiat_display_currency": "",

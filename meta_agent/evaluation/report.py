@@ -108,15 +108,13 @@ def write_report(
 
 
 def _attribution_figure(plan: Plan) -> go.Figure | None:
-    """Global attribution per fold of the MetaRL models this evaluation just trained: the
-    most recently written contract folder of the config's identifier, folds of this period."""
+    """Global attribution per fold of the MetaRL models of this evaluation (its own FreqAI
+    identifier; the most recently written contract folder), folds of this period."""
     from meta_agent.attribution_report import attribution_figure, load_global_attribution
 
     freqai = plan.config.get("freqai", {})
     root = Path(plan.config.get("user_data_dir", "user_data")) / "models"
-    folders = sorted(
-        root.glob(f"{freqai.get('identifier', '')}-*"), key=lambda p: p.stat().st_mtime
-    )
+    folders = sorted(root.glob(f"{plan.identifier}-*"), key=lambda p: p.stat().st_mtime)
     if not folders:
         return None
     try:

@@ -44,7 +44,7 @@ def backtest(plan: Plan, strategy: str, pair: str) -> dict[str, Any]:
     folder.mkdir(parents=True, exist_ok=True)
     overrides = dict(plan.overrides(pair))
     if strategy not in FREQAI_STRATEGIES:
-        overrides["freqai"] = {"enabled": False}
+        overrides["freqai"] = {"enabled": False}  # FreqAI only serves MetaRL
     override_file = folder / "overrides.json"
     override_file.write_text(json.dumps(overrides))
     configs = [arg for path in plan.configs for arg in ("--config", str(path))]
