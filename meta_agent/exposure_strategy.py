@@ -17,6 +17,8 @@ from pandas import DataFrame
 
 from meta_agent.config import MetaRLConfig
 from meta_agent.execution import pair_budget, rebalance_amount
+from meta_agent.feeds import is_trading
+from meta_agent.security import check_api_server
 
 
 class TargetExposureStrategy(IStrategy):
@@ -41,6 +43,8 @@ class TargetExposureStrategy(IStrategy):
         super().__init__(config)
         self.meta_config = MetaRLConfig.from_freqtrade(config)
         self.can_short = str(config.get("trading_mode", "spot")) == "futures"
+        if is_trading(config):
+            check_api_server(config)
 
     def populate_entry_trend(self, dataframe: DataFrame, metadata: dict) -> DataFrame:
         valid = dataframe[self.valid_column] == 1

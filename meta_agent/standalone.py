@@ -18,7 +18,8 @@ from freqtrade.strategy import DecimalParameter, IStrategy
 from pandas import DataFrame
 
 from meta_agent.config import MetaRLConfig
-from meta_agent.feeds import refresh_live_feed, source_context
+from meta_agent.feeds import is_trading, refresh_live_feed, source_context
+from meta_agent.security import check_api_server
 from meta_agent.signals import make
 
 
@@ -50,6 +51,8 @@ class SignalStrategy(IStrategy):
         super().__init__(config)
         self.meta_config = MetaRLConfig.from_freqtrade(config)
         self.can_short = str(config.get("trading_mode", "spot")) == "futures"
+        if is_trading(config):
+            check_api_server(config)
         self.startup_candle_count = max(self.signal_startup(), 1)
 
     def signal(self, dataframe: DataFrame, metadata: dict) -> DataFrame:
