@@ -12,16 +12,13 @@ from datetime import datetime
 from typing import Any, ClassVar
 
 from freqtrade.persistence import Trade
-from freqtrade.strategy import IStrategy
 from pandas import DataFrame
 
-from meta_agent.config import MetaRLConfig
 from meta_agent.execution import pair_budget, rebalance_amount
-from meta_agent.feeds import is_trading
-from meta_agent.security import check_api_server
+from meta_agent.strategy_base import MetaStrategy
 
 
-class TargetExposureStrategy(IStrategy):
+class TargetExposureStrategy(MetaStrategy):
     """Realises the column :attr:`target_column` (exposure levels) with Freqtrade's orders."""
 
     INTERFACE_VERSION = 3
@@ -38,13 +35,6 @@ class TargetExposureStrategy(IStrategy):
     position_adjustment_enable = True
     max_entry_position_adjustment = -1
     can_short = False
-
-    def __init__(self, config: dict[str, Any]) -> None:
-        super().__init__(config)
-        self.meta_config = MetaRLConfig.from_freqtrade(config)
-        self.can_short = str(config.get("trading_mode", "spot")) == "futures"
-        if is_trading(config):
-            check_api_server(config)
 
     def populate_entry_trend(self, dataframe: DataFrame, metadata: dict) -> DataFrame:
         valid = dataframe[self.valid_column] == 1

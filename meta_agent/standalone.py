@@ -14,16 +14,16 @@ from datetime import datetime
 from typing import Any, ClassVar
 
 import numpy as np
-from freqtrade.strategy import DecimalParameter, IStrategy
+from freqtrade.strategy import DecimalParameter
 from pandas import DataFrame
 
-from meta_agent.config import MetaRLConfig
-from meta_agent.feeds import is_trading, refresh_live_feed, source_context
-from meta_agent.security import check_api_server
+from meta_agent.features import signal_features
+from meta_agent.feeds import refresh_live_feed, source_context
 from meta_agent.signals import make
+from meta_agent.strategy_base import MetaStrategy
 
 
-class SignalStrategy(IStrategy):
+class SignalStrategy(MetaStrategy):
     """Trades a signal frame (score, confidence, available) with hyperoptable thresholds;
     subclasses say where the frame comes from (:meth:`signal`, :meth:`signal_startup`)."""
 
@@ -49,10 +49,6 @@ class SignalStrategy(IStrategy):
 
     def __init__(self, config: dict[str, Any]) -> None:
         super().__init__(config)
-        self.meta_config = MetaRLConfig.from_freqtrade(config)
-        self.can_short = str(config.get("trading_mode", "spot")) == "futures"
-        if is_trading(config):
-            check_api_server(config)
         self.startup_candle_count = max(self.signal_startup(), 1)
 
     def signal(self, dataframe: DataFrame, metadata: dict) -> DataFrame:
@@ -123,22 +119,17 @@ class VoteStrategy(SignalStrategy):
         )
 
     def signal(self, dataframe: DataFrame, metadata: dict) -> DataFrame:
-        context = source_context(self.config, metadata["pair"])
-        scores, known = [], []
-        for source_id in self.meta_config.sources:
-            frame = make(source_id, context=context, **self.meta_config.params_for(source_id))
-            signal = frame.signal(dataframe)
-            scores.append(signal[f"{source_id}__score"].to_numpy())
-            known.append(signal[f"{source_id}__available"].to_numpy())
-        score = np.vstack(scores)
-        available = np.vstack(known)
-        count = available.sum(axis=0)
-        mean = np.divide(score.sum(axis=0), count, out=np.zeros(len(dataframe)), where=count > 0)
+        sources = self.meta_config.sources
+        features = signal_features(
+            dataframe,
+            sources,
+            source_context(self.config, metadata["pair"]),
+            self.meta_config.source_params,
+        )
+        score = features[[f"%-{s}__score" for s in sources]].to_numpy()
+        count = features[[f"%-{s}__available" for s in sources]].to_numpy().sum(axis=1)
+        mean = np.divide(score.sum(axis=1), count, out=np.zeros(len(dataframe)), where=count > 0)
         return DataFrame(
-            {
-                "score": mean,
-                "confidence": count / len(self.meta_config.sources),
-                "available": count > 0,
-            },
+            {"score": mean, "confidence": count / len(sources), "available": count > 0},
             index=dataframe.index,
         )
