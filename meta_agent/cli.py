@@ -6,6 +6,7 @@ import argparse
 import logging
 import sys
 from collections.abc import Sequence
+from contextlib import ExitStack
 from pathlib import Path
 
 from meta_agent.errors import MetaRLError
@@ -34,14 +35,19 @@ def _freqtrade(args: argparse.Namespace) -> int:
         argv = argv[1:]
     if not argv:
         raise SystemExit("usage: python -m meta_agent freqtrade [--offline] -- SUBCOMMAND ...")
-    try:
+    with ExitStack() as stack:
         if args.offline:
-            with offline_markets():
-                freqtrade_main(argv)
-        else:
+            stack.enter_context(offline_markets())
+        replay: dict[str, object] = {"finished": False}
+        if args.replay:
+            from meta_agent.replay.clock import replay_clock
+
+            replay = stack.enter_context(replay_clock(args.replay))
+        try:
             freqtrade_main(argv)
-    except SystemExit as exc:  # freqtrade.main always exits; hand its code on
-        return int(exc.code or 0)
+        except SystemExit as exc:  # freqtrade.main always exits; hand its code on
+            # The end of a replay stops Freqtrade like Ctrl-C (130): a normal end here.
+            return 0 if replay["finished"] else int(exc.code or 0)
     return 0
 
 
@@ -122,6 +128,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="run any freqtrade command; --offline takes markets from the pinned snapshot",
     )
     freqtrade.add_argument("--offline", action="store_true", help="no network for markets")
+    freqtrade.add_argument(
+        "--replay",
+        metavar="URL",
+        help="run `trade` on the clock of a replay exchange (meta_agent.replay) at URL",
+    )
     freqtrade.add_argument("freqtrade_args", nargs=argparse.REMAINDER)
     freqtrade.set_defaults(func=_freqtrade)
 

@@ -43,6 +43,115 @@ class ModelSelectionConfig(BaseModel):
         return value
 
 
+class MaxDrawdownConfig(BaseModel):
+    """``meta_rl.risk.max_drawdown``: Freqtrade's ``MaxDrawdown`` protection (equity mode).
+
+    Stops all new entries for ``stop_duration_candles`` once the equity drawdown of the trades
+    closed within ``lookback_period_candles`` exceeds ``max_allowed_drawdown``.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    max_allowed_drawdown: float = Field(default=0.15, gt=0, lt=1)
+    lookback_period_candles: int = Field(default=168, ge=1)
+    trade_limit: int = Field(default=3, ge=1)
+    stop_duration_candles: int = Field(default=24, ge=1)
+
+
+class StoplossGuardConfig(BaseModel):
+    """``meta_rl.risk.stoploss_guard``: Freqtrade's ``StoplossGuard`` protection.
+
+    Stops all new entries for ``stop_duration_candles`` once ``trade_limit`` trades hit their
+    stoploss within ``lookback_period_candles``.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    trade_limit: int = Field(default=2, ge=1)
+    lookback_period_candles: int = Field(default=24, ge=1)
+    stop_duration_candles: int = Field(default=12, ge=1)
+
+
+class RiskConfig(BaseModel):
+    """``meta_rl.risk``: every risk limit of a MetaRL bot, in one place.
+
+    Exposures are fractions: of one pair's budget (the total stake / ``max_open_trades``) for
+    ``max_pair_exposure``, of the total stake for ``max_total_exposure``. The RL agent's action
+    masks honour the exposure limits in training and at inference, and, when trading, also the
+    locks (daily loss cap, protections): it is never asked to choose what would be refused.
+
+    Attributes:
+        max_pair_exposure: Largest |exposure| one pair may hold.
+        max_total_exposure: Largest sum of |exposure| over all pairs, as a share of the stake.
+        daily_loss_cap: Once the day's loss reaches this fraction of the total stake, no new
+            exposure until 00:00 UTC (a global lock, kept in the trade database); open
+            positions are still reduced and closed as the agent decides. ``None``: off.
+        stoploss: Hard stoploss of every trade (Freqtrade's ``stoploss``): a guard against
+            catastrophe; the agent's target decides ordinary exits.
+        max_drawdown: Freqtrade's MaxDrawdown protection; ``None``: off.
+        stoploss_guard: Freqtrade's StoplossGuard protection; ``None``: off.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    max_pair_exposure: float = Field(default=1.0, gt=0, le=1)
+    max_total_exposure: float = Field(default=1.0, gt=0, le=1)
+    daily_loss_cap: float | None = Field(default=0.05, gt=0, lt=1)
+    stoploss: float = Field(default=-0.3, ge=-1, lt=0)
+    max_drawdown: MaxDrawdownConfig | None = Field(default_factory=MaxDrawdownConfig)
+    stoploss_guard: StoplossGuardConfig | None = Field(default_factory=StoplossGuardConfig)
+
+    def protections(self) -> list[dict[str, Any]]:
+        """Freqtrade's ``protections`` list for the configured protections."""
+        result: list[dict[str, Any]] = []
+        if self.max_drawdown is not None:
+            result.append(
+                {"method": "MaxDrawdown", "calculation_mode": "equity"}
+                | self.max_drawdown.model_dump()
+            )
+        if self.stoploss_guard is not None:
+            result.append(
+                {"method": "StoplossGuard", "only_per_pair": False}
+                | self.stoploss_guard.model_dump()
+            )
+        return result
+
+
+LIVE_PROVIDERS = ("fear_greed", "rss_news", "cryptopanic", "derivatives", "csv_drop_in")
+
+
+class LiveFeedsConfig(BaseModel):
+    """``meta_rl.live_feeds``: where a trading bot fetches external data each loop.
+
+    Attributes:
+        providers: Which providers run: ``fear_greed`` (alternative.me), ``rss_news``,
+            ``cryptopanic`` (only with ``$CRYPTOPANIC_TOKEN``), ``derivatives`` (the reference
+            exchange's funding, open interest and perp/spot prices through ccxt) and
+            ``csv_drop_in`` (CSV files in ``<data_root>/external_drop_in``).
+        fear_greed_url: The Fear & Greed endpoint (alternative.me's ``/fng/`` format).
+        rss_urls: RSS feeds of crypto headlines; ``None``: the built-in list.
+        timeout: Longest one loop waits for all providers together, in seconds.
+        retry_after: Seconds before a failed provider is tried again.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    # Tuples: the settings are hashable, so one live feed is shared per bot process.
+    providers: tuple[str, ...] = LIVE_PROVIDERS
+    fear_greed_url: str = "https://api.alternative.me/fng/?limit=200&format=json"
+    rss_urls: tuple[str, ...] | None = None
+    timeout: float = Field(default=20.0, gt=0, le=120)
+    retry_after: float = Field(default=60.0, gt=0)
+
+    @field_validator("providers")
+    @classmethod
+    def _known_providers(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        unknown = [name for name in value if name not in LIVE_PROVIDERS]
+        if unknown:
+            raise ValueError(f"unknown provider(s) {unknown}; known: {list(LIVE_PROVIDERS)}")
+        return value
+
+
 class MetaRLConfig(BaseModel):
     """The ``meta_rl`` section of a Freqtrade config.
 
@@ -53,8 +162,9 @@ class MetaRLConfig(BaseModel):
             futures ``[-1, -0.5, 0, 0.5, 1]``. Must contain 0 (flat).
         rebalance_threshold: A position is resized only when it is off target by at least this
             fraction of the pair's budget, so price drift alone does not pay fees every candle.
-        max_exposure: Risk limit: levels with a larger magnitude are masked, in training and at
-            inference, so the agent is never asked to choose what would be refused.
+        risk: Risk limits (exposure caps, daily loss cap, stoploss, protections); see
+            :class:`RiskConfig`.
+        live_feeds: External data providers of a trading bot; see :class:`LiveFeedsConfig`.
         model_selection: Off (None) by default: it multiplies training time by the number of
             candidates. See :class:`ModelSelectionConfig`.
         data_root: Folder with the external store and the reference market's candles
@@ -74,7 +184,8 @@ class MetaRLConfig(BaseModel):
     sources: list[str] = Field(default_factory=lambda: ["trend-v1"], min_length=1)
     exposure_levels: list[float] | None = None
     rebalance_threshold: float = Field(default=0.25, gt=0, le=1)
-    max_exposure: float = Field(default=1.0, gt=0, le=1)
+    risk: RiskConfig = Field(default_factory=RiskConfig)
+    live_feeds: LiveFeedsConfig = Field(default_factory=LiveFeedsConfig)
     model_selection: ModelSelectionConfig | None = None
     data_root: str | None = None
     reference_exchange: str = "binance"

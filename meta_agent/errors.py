@@ -34,3 +34,7 @@ class FeedUnavailableError(MetaRLError):
 
 class ObservationContractError(MetaRLError):
     """A trained model's observation contract does not match the features it is given."""
+
+
+class ReplayError(MetaRLError):
+    """A replayed run cannot go on (the replay ended, or FreqAI owes a model too long)."""

@@ -4,6 +4,9 @@ MetaRL (the RL agent's ``&-action``) and the stacking baseline (a classifier's l
 subclass it, so they trade with identical mechanics: enter above 0 (below 0 short, in futures
 mode) with |target| x the pair's budget, scale in and out with ``adjust_trade_position``, exit
 at 0 or on a change of side. A candle whose ``valid`` column is not 1 keeps what is held.
+
+Risk limits (``meta_rl.risk``) apply to every order: the hard stoploss, Freqtrade's protections,
+the exposure caps and the daily loss cap (:mod:`meta_agent.risk`).
 """
 
 from __future__ import annotations
@@ -11,10 +14,18 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, ClassVar
 
-from freqtrade.persistence import Trade
+from freqtrade.persistence import PairLocks, Trade
 from pandas import DataFrame
 
 from meta_agent.execution import pair_budget, rebalance_amount
+from meta_agent.risk import (
+    DAILY_LOSS_REASON,
+    RiskView,
+    allowed_exposure,
+    daily_loss_hit,
+    day_start,
+    next_day_start,
+)
 from meta_agent.strategy_base import MetaStrategy
 
 
@@ -26,7 +37,8 @@ class TargetExposureStrategy(MetaStrategy):
     valid_column: ClassVar[str]
 
     timeframe = "1h"
-    # The target decides exits; ROI is off and the stoploss only guards against catastrophe.
+    # The target decides exits; ROI is off and the stoploss (``meta_rl.risk.stoploss``) only
+    # guards against catastrophe.
     minimal_roi = {"0": 100.0}
     stoploss = -0.30
     use_exit_signal = True
@@ -35,6 +47,57 @@ class TargetExposureStrategy(MetaStrategy):
     position_adjustment_enable = True
     max_entry_position_adjustment = -1
     can_short = False
+
+    def __init__(self, config: dict[str, Any]) -> None:
+        super().__init__(config)
+        self.stoploss = self.meta_config.risk.stoploss
+
+    @property
+    def protections(self) -> list[dict[str, Any]]:
+        """Freqtrade's MaxDrawdown and StoplossGuard as ``meta_rl.risk`` configures them."""
+        return self.meta_config.risk.protections()
+
+    # --- risk limits ---------------------------------------------------------------------------
+    def risk_view(self, current_time: datetime) -> RiskView:
+        """Open exposures (at cost, signed) and locks at ``current_time``."""
+        budget = self._budget()
+        exposures: dict[str, float] = {}
+        for trade in Trade.get_open_trades():
+            side = -1.0 if trade.is_short else 1.0
+            exposures[trade.pair] = side * trade.stake_amount / budget if budget > 0 else 0.0
+        locked = {"*"} if PairLocks.is_global_lock(current_time) else set()
+        for pair in self.dp.current_whitelist():
+            if PairLocks.is_pair_locked(pair, current_time):
+                locked.add(pair)
+        return RiskView(exposures, int(self.config["max_open_trades"]), frozenset(locked))
+
+    def check_daily_loss(self, current_time: datetime) -> bool:
+        """Lock all new exposure until 00:00 UTC once the day's loss reached the cap.
+
+        The lock is one of Freqtrade's pair locks (``*``), kept in the trade database, so a
+        restarted bot keeps it; FreqUI and Telegram ``/locks`` show it.
+        """
+        cap = self.meta_config.risk.daily_loss_cap
+        if cap is None or PairLocks.is_global_lock(current_time):
+            return False
+        closed = Trade.get_trades_proxy(is_open=False, close_date=day_start(current_time))
+        unrealised = []
+        for trade in Trade.get_open_trades():
+            dataframe, _ = self.dp.get_analyzed_dataframe(trade.pair, self.timeframe)
+            if not dataframe.empty:
+                unrealised.append(trade.calc_profit(float(dataframe["close"].iloc[-1])))
+        stake = self.wallets.get_total_stake_amount() if self.wallets else 0.0
+        profits = [trade.close_profit_abs or 0.0 for trade in closed]
+        if not daily_loss_hit(profits, unrealised, stake, cap):
+            return False
+        self.lock_pair("*", next_day_start(current_time), DAILY_LOSS_REASON)
+        return True
+
+    def bot_loop_start(self, current_time: datetime, **kwargs: Any) -> None:
+        self.check_daily_loss(current_time)
+
+    def _allowed(self, pair: str, target: float, current_time: datetime) -> float:
+        return allowed_exposure(target, pair, self.risk_view(current_time), self.meta_config.risk)
 
     def populate_entry_trend(self, dataframe: DataFrame, metadata: dict) -> DataFrame:
         valid = dataframe[self.valid_column] == 1
@@ -77,7 +140,8 @@ class TargetExposureStrategy(MetaStrategy):
         target = self._target(pair)
         if not target:
             return 0.0
-        return min(abs(target) * self._budget(), max_stake)
+        allowed = self._allowed(pair, target, current_time)
+        return min(abs(allowed) * self._budget(), max_stake)
 
     def adjust_trade_position(
         self,
@@ -97,7 +161,7 @@ class TargetExposureStrategy(MetaStrategy):
         if target is None or trade.has_open_orders:
             return None
         return rebalance_amount(
-            target_exposure=target,
+            target_exposure=self._allowed(trade.pair, target, current_time),
             position_value=trade.amount * current_rate / trade.leverage,
             budget=self._budget(),
             threshold=self.meta_config.rebalance_threshold,

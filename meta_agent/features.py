@@ -30,9 +30,11 @@ def signal_features(
     source_ids: list[str],
     context: SourceContext,
     params: dict[str, dict[str, Any]] | None = None,
+    prefix: str = "%-",
 ) -> pd.DataFrame:
     """``%-<id>__score``, ``__confidence`` and ``__available`` (0/1) for each source, built with
-    its configured ``params``."""
+    its configured ``params``. With ``prefix="%%-"`` FreqAI also hands them back to the strategy
+    (FreqUI, ``/api/v1/pair_candles``, plot-dataframe)."""
     params = params or {}
     frames = [
         make(source_id, context=context, **params.get(source_id, {}))
@@ -40,7 +42,7 @@ def signal_features(
         .astype("float64")
         for source_id in source_ids
     ]
-    return pd.concat(frames, axis=1).add_prefix("%-")
+    return pd.concat(frames, axis=1).add_prefix(prefix)
 
 
 def time_features(candles: pd.DataFrame) -> pd.DataFrame:

@@ -13,7 +13,7 @@ from typing import Any
 
 from freqtrade.enums import RunMode
 
-from meta_agent.config import MetaRLConfig
+from meta_agent.config import LiveFeedsConfig, MetaRLConfig
 from meta_agent.providers.feed import LiveFeed, Provider
 from meta_agent.providers.sources import (
     CcxtDerivativesProvider,
@@ -38,7 +38,9 @@ def source_context(config: dict[str, Any], pair: str) -> SourceContext:
     store = StoreFeed(meta.feed_root(config), meta.reference_exchange)
     feed: Feed = store
     if is_trading(config):
-        feed = live_feed(str(meta.feed_root(config)), meta.reference_exchange, _bases(config))
+        feed = live_feed(
+            str(meta.feed_root(config)), meta.reference_exchange, _bases(config), meta.live_feeds
+        )
     return SourceContext(pair, config.get("timeframe", "1h"), feed)
 
 
@@ -56,31 +58,50 @@ def _bases(config: dict[str, Any]) -> tuple[str, ...]:
 
 
 @cache
-def live_feed(feed_root: str, reference_exchange: str, bases: tuple[str, ...]) -> LiveFeed:
+def live_feed(
+    feed_root: str,
+    reference_exchange: str,
+    bases: tuple[str, ...],
+    settings: LiveFeedsConfig | None = None,
+) -> LiveFeed:
     """One live feed per bot process, over the imported history in ``feed_root``."""
+    settings = settings or LiveFeedsConfig()
     return LiveFeed(
-        default_providers(Path(feed_root), reference_exchange, bases),
+        default_providers(Path(feed_root), reference_exchange, bases, settings),
         history=StoreFeed(Path(feed_root), reference_exchange),
+        timeout=settings.timeout,
+        retry_after=settings.retry_after,
     )
 
 
 def default_providers(
-    feed_root: Path, reference_exchange: str, bases: tuple[str, ...]
+    feed_root: Path,
+    reference_exchange: str,
+    bases: tuple[str, ...],
+    settings: LiveFeedsConfig | None = None,
 ) -> list[Provider]:
-    """Fear & Greed, RSS headlines (and CryptoPanic when ``CRYPTOPANIC_TOKEN`` is set), the
-    reference venue's derivatives through ccxt, and CSV drop-ins in ``<root>/external_drop_in``."""
-    import ccxt
+    """The providers ``meta_rl.live_feeds.providers`` names (default: all): Fear & Greed, RSS
+    headlines, CryptoPanic (only when ``$CRYPTOPANIC_TOKEN`` is set), the reference venue's
+    derivatives through ccxt, and CSV drop-ins in ``<root>/external_drop_in``."""
+    settings = settings or LiveFeedsConfig()
+    wanted = set(settings.providers)
+    providers: list[Provider] = []
+    if "fear_greed" in wanted:
+        providers.append(FearGreedProvider(url=settings.fear_greed_url))
+    if "rss_news" in wanted:
+        urls = settings.rss_urls
+        providers.append(RssNewsProvider() if urls is None else RssNewsProvider(urls=urls))
+    if "derivatives" in wanted:
+        import ccxt
 
-    futures = ccxt.binanceusdm() if reference_exchange == "binance" else None
-    if futures is None:
-        futures = getattr(ccxt, reference_exchange)({"options": {"defaultType": "swap"}})
-    spot = getattr(ccxt, reference_exchange)()
-    providers: list[Provider] = [
-        FearGreedProvider(),
-        RssNewsProvider(),
-        CcxtDerivativesProvider(futures_api=futures, spot_api=spot, bases=bases),
-        CsvDropInProvider(feed_root / "external_drop_in"),
-    ]
-    if os.environ.get(CryptoPanicProvider.token_env):
+        if reference_exchange == "binance":
+            futures = ccxt.binanceusdm()
+        else:
+            futures = getattr(ccxt, reference_exchange)({"options": {"defaultType": "swap"}})
+        spot = getattr(ccxt, reference_exchange)()
+        providers.append(CcxtDerivativesProvider(futures_api=futures, spot_api=spot, bases=bases))
+    if "csv_drop_in" in wanted:
+        providers.append(CsvDropInProvider(feed_root / "external_drop_in"))
+    if "cryptopanic" in wanted and os.environ.get(CryptoPanicProvider.token_env):
         providers.append(CryptoPanicProvider())
     return providers

@@ -23,9 +23,18 @@ PALETTE = (
 )
 
 
+#: MetaRL's signal features carry this prefix: FreqAI returns ``%%`` columns to the strategy.
+SIGNAL_PREFIX = "%%-"
+
+
 def plot_config(sources: list[str]) -> dict[str, Any]:
-    """Subplots: the target exposure, and the signed attribution of each source, the context
-    and the position block to the decision (one line each)."""
+    """Subplots: the target exposure, each source's score (signed lean x strength; 0 where the
+    source is unavailable), and the signed attribution of each source, the context and the
+    position block to the decision (one line each)."""
+    signals = {
+        f"{SIGNAL_PREFIX}{source}__score": {"color": PALETTE[i % len(PALETTE)], "type": "line"}
+        for i, source in enumerate(sources)
+    }
     groups = [*sources, CONTEXT, POSITION]
     attribution = {
         f"{ATTRIBUTION_PREFIX}{name}": {"color": PALETTE[i % len(PALETTE)], "type": "line"}
@@ -35,6 +44,7 @@ def plot_config(sources: list[str]) -> dict[str, Any]:
         "main_plot": {},
         "subplots": {
             "exposure": {"&-action": {"color": "#2962ff", "type": "line"}},
+            "signals": signals,
             "attribution": attribution,
         },
     }

@@ -37,3 +37,22 @@ def check_api_server(config: dict[str, Any]) -> None:
             f"Refusing to start: the API server listens on {address}, beyond this machine, "
             f"and {' and '.join(problems)}. Use 127.0.0.1, or set both from the environment."
         )
+
+
+def check_telegram(config: dict[str, Any]) -> None:
+    """Telegram commands steer the bot: only the listed user ids may send them.
+
+    Freqtrade lets everyone in the configured chat command the bot when
+    ``telegram.authorized_users`` is absent, and nobody when it is empty.
+    """
+    telegram = config.get("telegram", {})
+    if not telegram.get("enabled"):
+        return
+    users = telegram.get("authorized_users")
+    if not users:
+        state = "absent (everyone in the chat could command the bot)" if users is None else "empty"
+        raise ConfigError(
+            f"Refusing to start: Telegram is enabled and `telegram.authorized_users` is {state}. "
+            "Set the Telegram user ids allowed to send commands, e.g. "
+            "FREQTRADE__TELEGRAM__AUTHORIZED_USERS='[\"123456789\"]'."
+        )

@@ -8,12 +8,13 @@ from freqtrade.strategy import IStrategy
 
 from meta_agent.config import MetaRLConfig
 from meta_agent.feeds import is_trading
-from meta_agent.security import check_api_server
+from meta_agent.security import check_api_server, check_telegram
 
 
 class MetaStrategy(IStrategy):
     """Validates the ``meta_rl`` section, shorts only in futures mode, and refuses to trade
-    behind an exposed API server without its own credentials."""
+    behind an exposed API server without its own credentials or with Telegram commands open to
+    anyone in the chat."""
 
     def __init__(self, config: dict[str, Any]) -> None:
         super().__init__(config)
@@ -21,3 +22,4 @@ class MetaStrategy(IStrategy):
         self.can_short = str(config.get("trading_mode", "spot")) == "futures"
         if is_trading(config):
             check_api_server(config)
+            check_telegram(config)

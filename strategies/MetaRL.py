@@ -23,7 +23,7 @@ from meta_agent.features import (
 )
 from meta_agent.feeds import is_trading, refresh_live_feed, source_context
 from meta_agent.notify import notify_exposure_change
-from meta_agent.plotting import plot_config
+from meta_agent.plotting import SIGNAL_PREFIX, plot_config
 
 TARGET = "&-action"
 
@@ -58,13 +58,15 @@ class MetaRL(TargetExposureStrategy):
     def feature_engineering_standard(
         self, dataframe: DataFrame, metadata: dict, **kwargs: Any
     ) -> DataFrame:
-        """Signal frames of the enabled sources, time of day/week, raw prices."""
+        """Signal frames of the enabled sources (``%%-``: also shown in FreqUI), time of
+        day/week, raw prices."""
         features = [
             signal_features(
                 dataframe,
                 self.meta_config.sources,
                 source_context(self.config, metadata["pair"]),
                 self.meta_config.source_params,
+                prefix=SIGNAL_PREFIX,
             ),
             time_features(dataframe),
             raw_prices(dataframe),
@@ -79,6 +81,10 @@ class MetaRL(TargetExposureStrategy):
 
     def bot_loop_start(self, current_time: datetime, **kwargs: Any) -> None:
         refresh_live_feed(self.config)  # dry-run / live: this cycle's external data, once
+        super().bot_loop_start(current_time, **kwargs)  # daily loss cap
+        if is_trading(self.config):
+            # This cycle's decisions are masked by the limits the orders will meet.
+            self.freqai.set_risk_view(self.risk_view(current_time))
 
     def populate_indicators(self, dataframe: DataFrame, metadata: dict) -> DataFrame:
         dataframe = self.freqai.start(dataframe, metadata, self)
@@ -88,5 +94,5 @@ class MetaRL(TargetExposureStrategy):
 
     @property
     def plot_config(self) -> dict[str, Any]:  # type: ignore[override]
-        """Exposure and each source's attribution as subplots (FreqUI, plot-dataframe)."""
+        """Exposure, each source's signal and attribution as subplots (FreqUI, plot-dataframe)."""
         return plot_config(self.meta_config.sources)

@@ -33,6 +33,7 @@ class StackingBaseline(TargetExposureStrategy):
 
     def bot_loop_start(self, current_time: Any, **kwargs: Any) -> None:
         refresh_live_feed(self.config)
+        super().bot_loop_start(current_time, **kwargs)  # daily loss cap
 
     def populate_indicators(self, dataframe: DataFrame, metadata: dict) -> DataFrame:
         features = signal_features(

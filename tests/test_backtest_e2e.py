@@ -109,7 +109,7 @@ def test_agent_uses_two_nonzero_exposure_levels(spot_run: Path, userdir: Path) -
 
 
 def test_masks_hold_over_a_whole_backtest(userdir: Path) -> None:
-    overrides = {**TEST_OVERRIDES, "meta_rl": {"max_exposure": 0.5}}
+    overrides = {**TEST_OVERRIDES, "meta_rl": {"risk": {"max_pair_exposure": 0.5}}}
     overrides["freqai"] = {**TEST_OVERRIDES["freqai"], "identifier": "e2e-capped"}
     results = run_backtest(userdir, "capped", overrides)
     assert predictions(userdir, "e2e-capped")["&-action"].max() <= 0.5

@@ -67,3 +67,21 @@ def test_source_params_are_checked_against_the_source() -> None:
         MetaRLConfig.from_freqtrade(
             {"meta_rl": {"source_params": {"fear_greed-v1": {"maxage": "3D"}}}}
         )
+
+
+def test_risk_section_defaults_and_protections() -> None:
+    risk = MetaRLConfig.from_freqtrade({}).risk
+    assert (risk.max_pair_exposure, risk.max_total_exposure, risk.daily_loss_cap) == (1, 1, 0.05)
+    methods = [protection["method"] for protection in risk.protections()]
+    assert methods == ["MaxDrawdown", "StoplossGuard"]
+    off = MetaRLConfig.from_freqtrade(
+        {"meta_rl": {"risk": {"max_drawdown": None, "stoploss_guard": None}}}
+    ).risk
+    assert off.protections() == []
+
+
+def test_risk_keys_are_strict_and_named() -> None:
+    with pytest.raises(ConfigError, match=r"`meta_rl.risk.stoploss` = 0.1"):
+        MetaRLConfig.from_freqtrade({"meta_rl": {"risk": {"stoploss": 0.1}}})
+    with pytest.raises(ConfigError, match=r"`meta_rl.risk.max_drawdown.lookback` is not a known"):
+        MetaRLConfig.from_freqtrade({"meta_rl": {"risk": {"max_drawdown": {"lookback": 3}}}})

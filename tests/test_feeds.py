@@ -7,6 +7,8 @@ from pathlib import Path
 import pytest
 from freqtrade.enums import RunMode
 
+from meta_agent.config import MetaRLConfig
+from meta_agent.errors import ConfigError
 from meta_agent.feeds import default_providers, source_context
 from meta_agent.providers.feed import LiveFeed
 from meta_agent.signals import StoreFeed
@@ -48,3 +50,21 @@ def test_cryptopanic_joins_only_with_a_token(
     assert "cryptopanic" not in [p.name for p in default_providers(tmp_path, "binance", ("BTC",))]
     monkeypatch.setenv("CRYPTOPANIC_TOKEN", "t")
     assert "cryptopanic" in [p.name for p in default_providers(tmp_path, "binance", ("BTC",))]
+
+
+def test_live_feeds_section_chooses_providers_and_urls(tmp_path: Path) -> None:
+    settings = MetaRLConfig.from_freqtrade(
+        {
+            "meta_rl": {
+                "live_feeds": {
+                    "providers": ["fear_greed", "csv_drop_in"],
+                    "fear_greed_url": "http://127.0.0.1:9/fng/",
+                }
+            }
+        }
+    ).live_feeds
+    providers = default_providers(tmp_path, "binance", ("BTC",), settings)
+    assert [p.name for p in providers] == ["fear_and_greed", "csv_drop_in"]
+    assert providers[0].url == "http://127.0.0.1:9/fng/"
+    with pytest.raises(ConfigError, match=r"`meta_rl.live_feeds.providers`.*unknown provider"):
+        MetaRLConfig.from_freqtrade({"meta_rl": {"live_feeds": {"providers": ["twitter"]}}})

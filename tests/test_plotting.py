@@ -14,3 +14,11 @@ def test_exposure_and_one_attribution_line_per_group() -> None:
         "%%-attr_context",
         "%%-attr_position",
     ]
+
+
+def test_one_signal_line_per_source() -> None:
+    config = plot_config(["trend-v1", "funding-v1"])
+    assert list(config["subplots"]["signals"]) == [
+        "%%-trend-v1__score",
+        "%%-funding-v1__score",
+    ]

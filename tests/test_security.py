@@ -1,4 +1,5 @@
-"""Secrets stay out of the repository; an exposed API server needs its own credentials."""
+"""Secrets stay out of the repository; an exposed API server needs its own credentials; Telegram
+commands come only from listed users."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from typing import Any
 import pytest
 
 from meta_agent.errors import ConfigError
-from meta_agent.security import DEFAULT_JWT_SECRET, check_api_server
+from meta_agent.security import DEFAULT_JWT_SECRET, check_api_server, check_telegram
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 SECRET_KEYS = {"key", "secret", "password", "jwt_secret_key", "ws_token", "token", "chat_id"}
@@ -80,3 +81,12 @@ def test_exposed_api_without_password_or_own_jwt_secret_is_refused() -> None:
             api(listen_ip_address="0.0.0.0", password="s3cret", jwt_secret_key=DEFAULT_JWT_SECRET)
         )
     check_api_server(api(listen_ip_address="0.0.0.0", password="s3cret", jwt_secret_key="x" * 40))
+
+
+def test_telegram_commands_need_listed_users() -> None:
+    check_telegram({"telegram": {"enabled": False}})
+    with pytest.raises(ConfigError, match=r"`telegram.authorized_users` is absent"):
+        check_telegram({"telegram": {"enabled": True, "token": "t", "chat_id": "1"}})
+    with pytest.raises(ConfigError, match=r"is empty.*AUTHORIZED_USERS"):
+        check_telegram({"telegram": {"enabled": True, "authorized_users": []}})
+    check_telegram({"telegram": {"enabled": True, "authorized_users": ["123456789"]}})

@@ -41,7 +41,8 @@ class LiveFeed:
         history: The backtest feed over imported data, or None.
         timeout: Longest a refresh may hold up the bot loop, in seconds.
         retry_after: Seconds before a failed provider is tried again (or its ttl if shorter).
-        clock: Monotonic seconds; tests may replace it.
+        clock: Seconds of the wall clock (``time.time``), so a replayed, accelerated clock ages
+            the cache as it would age live; tests may replace it.
     """
 
     def __init__(
@@ -50,7 +51,7 @@ class LiveFeed:
         history: Feed | None = None,
         timeout: float = 20.0,
         retry_after: float = 60.0,
-        clock: Callable[[], float] = time.monotonic,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         self.providers = list(providers)
         self.history = history

@@ -24,6 +24,7 @@ from pandas import DataFrame
 
 from meta_agent.config import MetaRLConfig, RewardConfig
 from meta_agent.errors import ConfigError
+from meta_agent.risk import RiskView, risk_mask, static_max_exposure
 from meta_agent.rl.attribution import explain_decisions, training_background
 from meta_agent.rl.contract import ObservationContract, check_contract, fingerprint
 from meta_agent.rl.env import ExposureEnv
@@ -131,11 +132,31 @@ class MetaRLModelBase(BaseReinforcementLearningModel):
         self.meta_config = meta_config
         self.reward_config = RewardConfig.from_rl_config(self.rl_config)
         self.levels = np.asarray(levels, dtype=np.float64)
-        self.mask = action_mask(levels, can_short=can_short, max_exposure=meta_config.max_exposure)
+        slots = int(config.get("max_open_trades", 1))
+        self.mask = action_mask(
+            levels,
+            can_short=can_short,
+            max_exposure=static_max_exposure(meta_config.risk, max(slots, 1)),
+        )
+        # Live only: the limits the next orders will meet (locks, other pairs' exposure),
+        # set by the strategy at the start of every bot loop.
+        self.risk_view: RiskView | None = None
         # Each pair's agent state (position, LSTM), carried from one prediction to the next:
         # backtest window to window, live candle to candle.
         self.agent_state: dict[str, AgentState] = {}
         self._wrap_model_loading()
+
+    def set_risk_view(self, view: RiskView) -> None:
+        """The risk state this bot loop's decisions are masked by (see :mod:`meta_agent.risk`)."""
+        self.risk_view = view
+
+    def _decision_masks(self, pair: str, count: int) -> np.ndarray:
+        """``(count, levels)`` masks: the static one, and for the newest decision of a live bot
+        also what the risk limits allow right now."""
+        masks = np.tile(self.mask, (count, 1))
+        if self.risk_view is not None and count:
+            masks[-1] &= risk_mask(self.levels, pair, self.risk_view, self.meta_config.risk)
+        return masks
 
     def _wrap_model_loading(self) -> None:
         """With model selection a saved model may be A2C while the config says PPO: FreqAI's
@@ -292,7 +313,7 @@ class MetaRLModelBase(BaseReinforcementLearningModel):
                 features.to_numpy(dtype=np.float32)[new],
                 unfiltered_df["close"].to_numpy(dtype=np.float64)[new],
                 self.levels,
-                self.mask,
+                self._decision_masks(dk.pair, int(new.sum())),
                 self._fee(dk.pair),
                 state,
             )

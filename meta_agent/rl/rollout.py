@@ -43,7 +43,8 @@ def rollout_decisions(
     """Decide candle by candle, each observation built from the state the last decision left.
 
     Per candle, exactly as :class:`~meta_agent.rl.env.ExposureEnv` and the live bot: mark the
-    price, observe, choose the most likely allowed level, rebalance. ``state`` is updated in
+    price, observe, choose the most likely allowed level, rebalance. ``mask`` is one mask for
+    every candle ``(levels,)`` or one per candle ``(T, levels)``. ``state`` is updated in
     place, so a later call continues where this one stopped (next backtest window, next live
     candle).
     """
@@ -53,11 +54,12 @@ def rollout_decisions(
     exposures = np.empty(len(features), dtype=np.float64)
     actions = np.empty(len(features), dtype=np.int64)
     observations = []
+    masks = np.broadcast_to(mask, (len(features), len(levels)))
     for t in range(len(features)):
         price = float(prices[t])
         state.position.mark(price)
         observation = make_observation(features[t], state.position.observation(price))
-        actions[t], state.lstm = runner.decide(observation, mask, state.lstm)
+        actions[t], state.lstm = runner.decide(observation, masks[t], state.lstm)
         exposures[t] = levels[actions[t]]
         state.position.rebalance(float(exposures[t]), price, fee)
         observations.append(observation)

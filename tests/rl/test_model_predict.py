@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from meta_agent.config import MetaRLConfig
+from meta_agent.risk import RiskView
 from meta_agent.rl.contract import ObservationContract
 from meta_agent.rl.model import CONTRACT_KEY, MetaRLModelBase
 from tests.rl.test_rollout import briefly_trained
@@ -37,6 +38,7 @@ def fresh_model(trained) -> MetaRLModelBase:
     model.levels = LEVELS
     model.mask = np.ones(len(LEVELS), bool)
     model.agent_state = {}
+    model.risk_view = None
     model.config = {"fee": 0.004}
     model.rl_config = {"drop_ohlc_from_features": False}
     return model
@@ -74,3 +76,22 @@ def test_backtest_window_equals_live_calls() -> None:
     np.testing.assert_array_equal(window["&-action"].to_numpy(), np.array(decisions))
     # The state carried forward is the same too: no candle was counted twice.
     assert live.agent_state["BTC/USD"].position == backtest.agent_state["BTC/USD"].position
+
+
+def test_live_risk_view_masks_the_newest_decision() -> None:
+    """Under a global lock (daily loss cap, protection) a flat agent may only stay flat."""
+    trained = briefly_trained("PPO")
+    frame = candles()
+    free = fresh_model(trained)
+    unlocked, _ = free.predict(frame, kitchen(len(frame)))
+    wanted = unlocked["&-action"].to_numpy()
+    assert (wanted > 0).any(), "the test needs an agent that wants exposure somewhere"
+    t = int(np.flatnonzero(wanted > 0)[0])
+
+    locked = fresh_model(trained)
+    before, _ = locked.predict(frame.iloc[:t], kitchen(t))
+    np.testing.assert_array_equal(before["&-action"].to_numpy(), wanted[:t])
+    locked.set_risk_view(RiskView({}, slots=1, locked=frozenset({"*"})))
+    newest, _ = locked.predict(frame.iloc[t : t + 1], kitchen(1))
+    assert newest["&-action"].iloc[0] == 0.0
+    assert locked.agent_state["BTC/USD"].position.exposure == 0.0

@@ -1,0 +1,1 @@
+"""Replay recorded market data through local servers that answer like the real APIs."""
