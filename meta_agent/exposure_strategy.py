@@ -24,7 +24,7 @@ from meta_agent.risk import (
     allowed_exposure,
     daily_loss_hit,
     day_start,
-    next_day_start,
+    lock_until_day_end,
 )
 from meta_agent.strategy_base import MetaStrategy
 
@@ -90,7 +90,7 @@ class TargetExposureStrategy(MetaStrategy):
         profits = [trade.close_profit_abs or 0.0 for trade in closed]
         if not daily_loss_hit(profits, unrealised, stake, cap):
             return False
-        self.lock_pair("*", next_day_start(current_time), DAILY_LOSS_REASON)
+        self.lock_pair("*", lock_until_day_end(current_time), DAILY_LOSS_REASON)
         return True
 
     def bot_loop_start(self, current_time: datetime, **kwargs: Any) -> None:

@@ -25,6 +25,15 @@ TREND_FAST, TREND_SLOW, ATR_PERIOD = 5, 20, 14
 CONTEXT_WARMUP = 28
 
 
+def with_utc_dates(candles: pd.DataFrame) -> pd.DataFrame:
+    """``candles`` with ``date`` as UTC datetimes. A live FreqAI bot's retraining data is its
+    stored history with the exchange's newer candles appended; where their date types differ,
+    the combined ``date`` column holds plain objects."""
+    if isinstance(candles["date"].dtype, pd.DatetimeTZDtype):
+        return candles
+    return candles.assign(date=pd.to_datetime(candles["date"], utc=True))
+
+
 def signal_features(
     candles: pd.DataFrame,
     source_ids: list[str],
@@ -36,6 +45,7 @@ def signal_features(
     its configured ``params``. With ``prefix="%%-"`` FreqAI also hands them back to the strategy
     (FreqUI, ``/api/v1/pair_candles``, plot-dataframe)."""
     params = params or {}
+    candles = with_utc_dates(candles)
     frames = [
         make(source_id, context=context, **params.get(source_id, {}))
         .signal(candles)
@@ -47,7 +57,7 @@ def signal_features(
 
 def time_features(candles: pd.DataFrame) -> pd.DataFrame:
     """Hour of day and day of week on the unit circle (the candle's open time, UTC)."""
-    date = candles["date"].dt
+    date = with_utc_dates(candles)["date"].dt
     hour = 2 * np.pi * date.hour / 24
     weekday = 2 * np.pi * date.day_of_week / 7
     return pd.DataFrame(

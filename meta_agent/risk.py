@@ -92,6 +92,12 @@ def next_day_start(now: datetime) -> datetime:
     return day_start(now) + timedelta(days=1)
 
 
+def lock_until_day_end(now: datetime) -> datetime:
+    """What to hand Freqtrade's ``lock_pair`` for a lock that ends at the next 00:00 UTC:
+    Freqtrade rounds a lock's end up to the next candle boundary after it."""
+    return next_day_start(now) - timedelta(microseconds=1)
+
+
 def daily_loss_hit(
     closed_today: Iterable[float], unrealised: Iterable[float], stake: float, cap: float | None
 ) -> bool:

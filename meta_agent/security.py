@@ -27,9 +27,9 @@ def check_api_server(config: dict[str, Any]) -> None:
     problems = []
     if not api.get("password"):
         problems.append("`api_server.password` is empty (set FREQTRADE__API_SERVER__PASSWORD)")
-    if api.get("jwt_secret_key", DEFAULT_JWT_SECRET) == DEFAULT_JWT_SECRET:
+    if api.get("jwt_secret_key", DEFAULT_JWT_SECRET) in ("", DEFAULT_JWT_SECRET):
         problems.append(
-            "`api_server.jwt_secret_key` is Freqtrade's public default (set "
+            "`api_server.jwt_secret_key` is empty or Freqtrade's public default (set "
             "FREQTRADE__API_SERVER__JWT_SECRET_KEY)"
         )
     if problems:

@@ -29,3 +29,11 @@ def test_time_features_are_on_the_unit_circle() -> None:
     assert frame["%-hour_sin"].iloc[6] == 1.0  # 06:00
     assert frame["%-weekday_sin"].iloc[0] == 0.0 and frame["%-weekday_cos"].iloc[0] == 1.0
     assert isinstance(frame, pd.DataFrame)
+
+
+def test_dates_held_as_objects_are_read_as_utc() -> None:
+    """A live bot's retraining frame: stored history plus appended exchange candles."""
+    dates = pd.date_range("2022-11-05", periods=3, freq="1h", tz="UTC")
+    frame = pd.DataFrame({"date": pd.Series(list(dates), dtype=object)})
+    expected = time_features(pd.DataFrame({"date": dates}))
+    pd.testing.assert_frame_equal(time_features(frame), expected)

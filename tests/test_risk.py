@@ -6,12 +6,14 @@ from datetime import UTC, datetime
 
 import numpy as np
 import pytest
+from freqtrade.exchange import timeframe_to_next_date
 
 from meta_agent.config import RiskConfig
 from meta_agent.risk import (
     RiskView,
     allowed_exposure,
     daily_loss_hit,
+    lock_until_day_end,
     next_day_start,
     risk_mask,
     static_max_exposure,
@@ -77,3 +79,10 @@ def test_daily_loss_cap() -> None:
     assert not daily_loss_hit([-900.0], [], stake=10_000, cap=None)
     now = datetime(2022, 11, 9, 17, 30, tzinfo=UTC)
     assert next_day_start(now) == datetime(2022, 11, 10, tzinfo=UTC)
+
+
+@pytest.mark.parametrize("timeframe", ["5m", "1h", "4h", "1d"])
+def test_the_daily_lock_ends_at_midnight_after_freqtrades_rounding(timeframe: str) -> None:
+    now = datetime(2022, 11, 9, 17, 30, tzinfo=UTC)
+    end = timeframe_to_next_date(timeframe, lock_until_day_end(now))
+    assert end == datetime(2022, 11, 10, tzinfo=UTC)

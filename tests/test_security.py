@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from meta_agent.errors import ConfigError
 from meta_agent.security import DEFAULT_JWT_SECRET, check_api_server, check_telegram
@@ -90,3 +91,42 @@ def test_telegram_commands_need_listed_users() -> None:
     with pytest.raises(ConfigError, match=r"is empty.*AUTHORIZED_USERS"):
         check_telegram({"telegram": {"enabled": True, "authorized_users": []}})
     check_telegram({"telegram": {"enabled": True, "authorized_users": ["123456789"]}})
+
+
+def test_an_empty_jwt_secret_counts_as_unset() -> None:
+    with pytest.raises(ConfigError, match="empty or Freqtrade's public default"):
+        check_api_server(api(listen_ip_address="0.0.0.0", password="s3cret", jwt_secret_key=""))
+
+
+def test_docker_compose_keeps_secrets_in_a_git_ignored_env_file() -> None:
+    compose = yaml.safe_load((PROJECT_ROOT / "docker-compose.yml").read_text())
+    service = compose["services"]["metarl"]
+    assert service["image"].startswith("freqtradeorg/freqtrade:") and "freqairl" in service["image"]
+    assert service["env_file"][0]["path"] == ".env"
+    assert all(port.startswith("127.0.0.1:") for port in service["ports"])
+    assert "/api/v1/ping" in " ".join(service["healthcheck"]["test"])
+    assert service["restart"] == "unless-stopped"
+    ignored = subprocess.run(
+        ["git", "check-ignore", "-q", ".env"], cwd=PROJECT_ROOT, check=False
+    ).returncode
+    assert ignored == 0, ".env must be git-ignored"
+
+
+def test_env_example_names_every_secret_with_an_empty_value() -> None:
+    values = dict(
+        line.split("=", 1)
+        for line in (PROJECT_ROOT / ".env.example").read_text().splitlines()
+        if line and not line.startswith("#")
+    )
+    for name in (
+        "FREQTRADE__EXCHANGE__KEY",
+        "FREQTRADE__EXCHANGE__SECRET",
+        "FREQTRADE__API_SERVER__USERNAME",
+        "FREQTRADE__API_SERVER__PASSWORD",
+        "FREQTRADE__API_SERVER__JWT_SECRET_KEY",
+        "FREQTRADE__API_SERVER__WS_TOKEN",
+        "FREQTRADE__TELEGRAM__TOKEN",
+        "FREQTRADE__TELEGRAM__CHAT_ID",
+    ):
+        assert values[name] == "", name
+    assert values["FREQTRADE__TELEGRAM__AUTHORIZED_USERS"] == "[]"

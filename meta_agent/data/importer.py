@@ -22,7 +22,12 @@ from meta_agent.errors import DataImportError
 logger = logging.getLogger(__name__)
 
 #: Kraken's file stems and the Freqtrade pair names they become.
-KRAKEN_PAIRS: dict[str, str] = {"XBTUSD": "BTC/USD", "ETHUSD": "ETH/USD"}
+KRAKEN_PAIRS: dict[str, str] = {
+    "XBTUSD": "BTC/USD",
+    "ETHUSD": "ETH/USD",
+    "XRPUSD": "XRP/USD",
+    "XDGUSD": "DOGE/USD",
+}
 RESAMPLED_TIMEFRAMES: tuple[str, ...] = ("4h", "1d")
 
 

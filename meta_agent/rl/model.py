@@ -25,7 +25,12 @@ from pandas import DataFrame
 from meta_agent.config import MetaRLConfig, RewardConfig
 from meta_agent.errors import ConfigError
 from meta_agent.risk import RiskView, risk_mask, static_max_exposure
-from meta_agent.rl.attribution import explain_decisions, training_background
+from meta_agent.rl.attribution import (
+    CONTEXT,
+    POSITION,
+    explain_decisions,
+    training_background,
+)
 from meta_agent.rl.contract import ObservationContract, check_contract, fingerprint
 from meta_agent.rl.env import ExposureEnv
 from meta_agent.rl.inference import SUPPORTED_MODEL_TYPES, PolicyRunner
@@ -278,6 +283,11 @@ class MetaRLModelBase(BaseReinforcementLearningModel):
             )
             dk.data[BACKGROUND_KEY] = background.tolist()
             dk.data[GLOBAL_KEY] = importance
+            # A live bot stores every prediction column with its label statistics
+            # (FreqAI's append_model_predictions); attributions have none, record neutral ones.
+            for group in [*self.meta_config.sources, CONTEXT, POSITION]:
+                for stats in ("labels_mean", "labels_std"):
+                    dk.data.setdefault(stats, {})[f"{ATTRIBUTION_PREFIX}{group}"] = 0.0
             Path(dk.data_path).mkdir(parents=True, exist_ok=True)
             (Path(dk.data_path) / GLOBAL_FILE).write_text(json.dumps(importance, indent=1))
         return model
