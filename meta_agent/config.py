@@ -90,6 +90,9 @@ class RiskConfig(BaseModel):
             catastrophe; the agent's target decides ordinary exits.
         max_drawdown: Freqtrade's MaxDrawdown protection; ``None``: off.
         stoploss_guard: Freqtrade's StoplossGuard protection; ``None``: off.
+        leverage: Futures only. Exposure stays a fraction of the budget in notional terms; a
+            higher leverage only posts less margin for it (capped by the exchange's maximum).
+            Liquidation comes closer; the hard stoploss still applies to the margin.
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -100,6 +103,7 @@ class RiskConfig(BaseModel):
     stoploss: float = Field(default=-0.3, ge=-1, lt=0)
     max_drawdown: MaxDrawdownConfig | None = Field(default_factory=MaxDrawdownConfig)
     stoploss_guard: StoplossGuardConfig | None = Field(default_factory=StoplossGuardConfig)
+    leverage: float = Field(default=1.0, ge=1, le=10)
 
     def protections(self) -> list[dict[str, Any]]:
         """Freqtrade's ``protections`` list for the configured protections."""

@@ -64,7 +64,8 @@ class TargetExposureStrategy(MetaStrategy):
         exposures: dict[str, float] = {}
         for trade in Trade.get_open_trades():
             side = -1.0 if trade.is_short else 1.0
-            exposures[trade.pair] = side * trade.stake_amount / budget if budget > 0 else 0.0
+            notional = trade.stake_amount * trade.leverage
+            exposures[trade.pair] = side * notional / budget if budget > 0 else 0.0
         locked = {"*"} if PairLocks.is_global_lock(current_time) else set()
         for pair in self.dp.current_whitelist():
             if PairLocks.is_pair_locked(pair, current_time):
@@ -141,7 +142,21 @@ class TargetExposureStrategy(MetaStrategy):
         if not target:
             return 0.0
         allowed = self._allowed(pair, target, current_time)
-        return min(abs(allowed) * self._budget(), max_stake)
+        return min(abs(allowed) * self._budget() / leverage, max_stake)
+
+    def leverage(
+        self,
+        pair: str,
+        current_time: datetime,
+        current_rate: float,
+        proposed_leverage: float,
+        max_leverage: float,
+        entry_tag: str | None,
+        side: str,
+        **kwargs: Any,
+    ) -> float:
+        """``meta_rl.risk.leverage`` (1 by default), at most the exchange's maximum."""
+        return min(self.meta_config.risk.leverage, max_leverage)
 
     def adjust_trade_position(
         self,
@@ -160,10 +175,11 @@ class TargetExposureStrategy(MetaStrategy):
         target = self._target(trade.pair)
         if target is None or trade.has_open_orders:
             return None
+        # In margin terms: notional exposure x budget needs budget / leverage of stake.
         return rebalance_amount(
             target_exposure=self._allowed(trade.pair, target, current_time),
             position_value=trade.amount * current_rate / trade.leverage,
-            budget=self._budget(),
+            budget=self._budget() / trade.leverage,
             threshold=self.meta_config.rebalance_threshold,
             min_stake=min_stake,
             max_stake=max_stake,

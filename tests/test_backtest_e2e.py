@@ -40,7 +40,8 @@ FUTURES_OVERRIDES = {
     "stake_currency": "USDT",
     "fiat_display_currency": "",
     "exchange": {"name": "binance", "pair_whitelist": ["BTC/USDT:USDT", "ETH/USDT:USDT"]},
-    "meta_rl": {"exposure_levels": None},  # futures default: -1, -0.5, 0, 0.5, 1
+    # Futures default levels: -1, -0.5, 0, 0.5, 1. Leverage 2: half the margin, same notional.
+    "meta_rl": {"exposure_levels": None, "risk": {"leverage": 2.0}},
     "freqai": {**TEST_OVERRIDES["freqai"], "identifier": "e2e-futures"},
 }
 
@@ -122,11 +123,28 @@ def test_masks_hold_over_a_whole_backtest(userdir: Path) -> None:
     assert all(order["cost"] <= 0.5 * budget * 1.001 for order in buys)
 
 
+def max_notional(trade: dict) -> float:
+    """Largest position value of a backtested trade, walking its filled orders."""
+    amount, peak = 0.0, 0.0
+    entry = "sell" if trade["is_short"] else "buy"
+    for order in trade["orders"]:
+        signed = order["amount"] if order["ft_order_side"] == entry else -order["amount"]
+        amount += signed
+        peak = max(peak, amount * order["safe_price"])
+    return peak
+
+
 def test_futures_mode_goes_short(userdir: Path) -> None:
     results = run_backtest(userdir, "futures", FUTURES_OVERRIDES, pairs=[])
     stats = load_backtest_stats(results)["strategy"]["MetaRL"]
     assert any(trade["is_short"] for trade in stats["trades"])
-    assert all(trade["leverage"] == 1.0 for trade in stats["trades"])
+    assert all(trade["leverage"] == 2.0 for trade in stats["trades"])
+    # Exposure is notional: leverage 2 posts half the margin, the position stays within one
+    # pair budget (stake / max_open_trades) and still reaches it.
+    budget = stats["starting_balance"] / stats["max_open_trades_setting"]
+    peaks = [max_notional(trade) for trade in stats["trades"]]
+    assert max(peaks) <= budget * 1.05
+    assert max(peaks) > 0.6 * budget
     levels = set(predictions(userdir, "e2e-futures")["&-action"].unique())
     assert levels <= {-1.0, -0.5, 0.0, 0.5, 1.0}
     assert min(levels) < 0

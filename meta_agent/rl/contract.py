@@ -17,8 +17,9 @@ from typing import Any
 from meta_agent.errors import ObservationContractError
 from meta_agent.rl.position import POSITION_FEATURES
 
-#: Bump when the context features computed in ``meta_agent.features`` change.
-FEATURE_SET_VERSION = 2
+#: Bump when the features computed in ``meta_agent.features`` change (names included).
+#: 3: signal features carry the ``%%-`` prefix (returned to the strategy for FreqUI).
+FEATURE_SET_VERSION = 3
 
 
 @dataclass(frozen=True)
