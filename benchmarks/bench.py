@@ -277,7 +277,7 @@ def main() -> None:
     for name, stage in document["stages"].items():
         rss = stage.get("peak_rss_mib")
         memory = f"{rss['metarl']:.0f}/{rss['reference']:.0f}" if rss else ""
-        factor = f"{stage['ratio']:.1f}x" if stage["ratio"] else "-"
+        factor = f"{stage['ratio']:.3g}x" if stage["ratio"] else "-"
         print(
             f"{name:28} {stage['unit']:10} {fmt(stage['metarl']):34} "
             f"{fmt(stage['reference']):34} {factor:>7}  {memory}"

@@ -130,7 +130,11 @@ def _stock_env(features: pd.DataFrame, prices: np.ndarray) -> Any:
         prices=ohlc,
         reward_kwargs={"rr": 1, "profit_aim": 0.025},
         window_size=1,
-        config={"freqai": {"rl_config": {}}, "stake_amount": "unlimited", "fee": FEE},
+        config={
+            "freqai": {"rl_config": {"model_reward_parameters": {"rr": 1, "profit_aim": 0.025}}},
+            "stake_amount": "unlimited",
+            "fee": FEE,
+        },
         df_raw=features,
     )
 
