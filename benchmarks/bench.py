@@ -46,17 +46,28 @@ DATADIR = Path(os.environ.get("METARL_BENCH_DATADIR", ROOT / "user_data" / "data
 PACKAGES = ("freqtrade", "stable-baselines3", "torch", "numpy", "pandas", "shap", "ccxt")
 
 
+def measured(command: list[str], what: str) -> tuple[str, float, float]:
+    """Run ``command``; its stdout, wall seconds and peak RSS in MiB (the OS's ``wait4``)."""
+    start = time.perf_counter()
+    with tempfile.TemporaryFile(mode="w+") as errors:
+        process = subprocess.Popen(
+            command, cwd=ROOT, stdout=subprocess.PIPE, stderr=errors, text=True
+        )
+        assert process.stdout is not None
+        output = process.stdout.read()
+        _, status, usage = os.wait4(process.pid, 0)
+        wall = time.perf_counter() - start
+        if os.waitstatus_to_exitcode(status) != 0:
+            errors.seek(0)
+            raise SystemExit(f"{what} failed:\n{errors.read()[-3000:]}")
+    return output, wall, usage.ru_maxrss / 1024
+
+
 def run_child(stage: str, **kwargs: Any) -> tuple[dict[str, Any], float]:
     """Run ``stages.<stage>(**kwargs)`` in a child; its result and peak RSS in MiB."""
     command = [sys.executable, __file__, "--child", stage, json.dumps(kwargs, default=str)]
-    process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, text=True)
-    assert process.stdout is not None
-    output = process.stdout.read()
-    _, status, usage = os.wait4(process.pid, 0)
-    process.returncode = os.waitstatus_to_exitcode(status)
-    if process.returncode != 0:
-        raise SystemExit(f"benchmark stage {stage} failed ({process.returncode})")
-    return json.loads(output.strip().splitlines()[-1]), usage.ru_maxrss / 1024
+    output, _, rss = measured(command, f"benchmark stage {stage}")
+    return json.loads(output.strip().splitlines()[-1]), rss
 
 
 def child(stage: str, arguments: str) -> None:
@@ -128,17 +139,8 @@ def end_to_end(kind: str, quick: bool) -> tuple[float, float]:
             "--export",
             "none",
         ]
-        start = time.perf_counter()
-        process = subprocess.Popen(
-            command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
-        )
-        assert process.stderr is not None
-        errors = process.stderr.read()
-        _, status, usage = os.wait4(process.pid, 0)
-        wall = time.perf_counter() - start
-        if os.waitstatus_to_exitcode(status) != 0:
-            raise SystemExit(f"{kind} backtest failed:\n{errors[-3000:]}")
-        return wall, usage.ru_maxrss / 1024
+        _, wall, rss = measured(command, f"{kind} backtest")
+        return wall, rss
 
 
 def measure(args: argparse.Namespace) -> dict[str, Any]:
