@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import inspect
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from meta_agent.errors import ConfigError
 from meta_agent.signals import registry
@@ -156,6 +156,34 @@ class LiveFeedsConfig(BaseModel):
         return value
 
 
+class TrendRegimeConfig(BaseModel):
+    """``meta_rl.trend_regime``: the daily trend regime (:mod:`meta_agent.trend_regime`).
+
+    Attributes:
+        spans: (fast, slow) EMA spans in daily candles; each pair votes the sign of fast - slow.
+            The defaults are the published ones (Baz et al. 2015), not tuned on this data.
+        vol_target: Annualised volatility the regime is scaled towards (e.g. 0.5), never above
+            full exposure; ``None``: no scaling.
+        vol_window: Daily log returns in the realised-volatility estimate.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    spans: list[list[int]] = Field(
+        default_factory=lambda: [[8, 24], [16, 48], [32, 96]], min_length=1
+    )
+    vol_target: float | None = Field(default=None, gt=0)
+    vol_window: int = Field(default=30, ge=2)
+
+    @field_validator("spans")
+    @classmethod
+    def _fast_below_slow(cls, value: list[list[int]]) -> list[list[int]]:
+        for pair in value:
+            if len(pair) != 2 or not 0 < pair[0] < pair[1]:
+                raise ValueError(f"each span must be [fast, slow] with 0 < fast < slow; got {pair}")
+        return value
+
+
 class MetaRLConfig(BaseModel):
     """The ``meta_rl`` section of a Freqtrade config.
 
@@ -181,9 +209,25 @@ class MetaRLConfig(BaseModel):
         attribution: SHAP attribution of every decision (``%%-attr_*`` columns, Telegram line
             on exposure changes, per-model global importance).
         attribution_background: Training-window observations kept as SHAP background.
+        decision_every: Candles between decisions, aligned to UTC (24 on 1h: once a day, on the
+            candle that closes at 00:00). Training steps on the same clock; the decided level
+            is held in between (risk limits still act on every candle).
+        base: ``"trend_regime"``: the agent adjusts the daily trend regime's level (residual
+            actions: lower, follow, raise) instead of choosing a level outright; None: direct.
+        seeds: Agents trained per window with consecutive seeds; they decide by median.
+        validation_gate: Trade a window's agents only if they beat the base's Sharpe net of
+            fees on the validation slice at the end of the training window (needs ``base``).
+        episode_length: Training episodes of this many decision steps from random starts;
+            None: one episode over the whole training window.
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+    decision_every: int = Field(default=1, ge=1, le=24 * 7)
+    base: Literal["trend_regime"] | None = None
+    seeds: int = Field(default=1, ge=1, le=16)
+    validation_gate: bool = False
+    episode_length: int | None = Field(default=None, ge=2)
 
     sources: list[str] = Field(default_factory=lambda: ["trend-v1"], min_length=1)
     exposure_levels: list[float] | None = None
@@ -197,6 +241,13 @@ class MetaRLConfig(BaseModel):
     source_params: dict[str, dict[str, Any]] = Field(default_factory=dict)
     attribution: bool = True
     attribution_background: int = Field(default=50, ge=5, le=500)
+    trend_regime: TrendRegimeConfig = Field(default_factory=TrendRegimeConfig)
+
+    @model_validator(mode="after")
+    def _gate_needs_base(self) -> MetaRLConfig:
+        if self.validation_gate and self.base is None:
+            raise ValueError("validation_gate compares the agent with a base: set `base` too")
+        return self
 
     @field_validator("source_params")
     @classmethod
@@ -277,7 +328,9 @@ class RewardConfig(BaseModel):
     Reward per candle: ``log(1 + e * r - fee * |e - e_prev|) - drawdown_penalty * max(0, dd -
     dd_prev)`` where ``e`` is the chosen exposure, ``r`` the next candle's return and ``dd`` the
     drawdown from the equity peak. The episode ends with ``-terminal_penalty`` once ``dd``
-    reaches ``max_drawdown``. There is no reward for trading as such.
+    reaches ``max_drawdown``. ``turnover_penalty`` charges every change of exposure once more
+    (per unit traded, like a fee), so training sees trading as dearer than it is. There is no
+    reward for trading as such.
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -285,6 +338,7 @@ class RewardConfig(BaseModel):
     drawdown_penalty: float = Field(default=0.5, ge=0)
     max_drawdown: float = Field(default=0.5, gt=0, le=1)
     terminal_penalty: float = Field(default=1.0, ge=0)
+    turnover_penalty: float = Field(default=0.0, ge=0)
     # FreqAI's schema injects these two defaults into every rl_config; MetaRL does not use them.
     rr: float = 1.0
     profit_aim: float = 0.025

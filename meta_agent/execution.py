@@ -13,6 +13,17 @@ def pair_budget(total_stake: float, max_open_trades: int) -> float:
     return total_stake / max_open_trades
 
 
+def within_band(target: float, current: float, threshold: float) -> bool:
+    """Is ``current`` close enough to ``target`` to keep it (the no-trade band)?
+
+    Within the band: both on the same side of flat and less than ``threshold`` apart (exposure
+    fractions of the pair's budget). Going flat, opening and flipping always trade. The one
+    rule for the environment, the rollout and the orders (:func:`rebalance_amount`).
+    """
+    same_side = target * current > 0
+    return same_side and abs(target - current) < threshold
+
+
 def rebalance_amount(
     target_exposure: float,
     position_value: float,
@@ -29,9 +40,9 @@ def rebalance_amount(
     """
     if target_exposure == 0:
         return None
-    difference = abs(target_exposure) * budget - position_value
-    if abs(difference) < threshold * budget:
+    if budget <= 0 or within_band(abs(target_exposure), position_value / budget, threshold):
         return None
+    difference = abs(target_exposure) * budget - position_value
     amount = min(difference, max_stake) if difference > 0 else max(difference, -position_value)
     if min_stake is not None and abs(amount) < min_stake:
         return None

@@ -16,6 +16,10 @@ import talib
 from freqtrade.exchange import timeframe_to_minutes
 
 from meta_agent.signals import SourceContext, make
+from meta_agent.trend_regime import trend_regime
+
+#: The timeframe whose candles the trend regime is computed on.
+REGIME_TIMEFRAME = "1d"
 
 VOLATILITY_WINDOW = 24  # candles of the timeframe
 TREND_FAST, TREND_SLOW, ATR_PERIOD = 5, 20, 14
@@ -91,6 +95,14 @@ def timeframe_context(candles: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(
         {"%-trend": trend, "%-volatility": volatility.to_numpy()}, index=candles.index
     )
+
+
+def regime_features(daily: pd.DataFrame, long_only: bool, **params: Any) -> pd.DataFrame:
+    """``%-trend_regime``: the daily trend regime (:mod:`meta_agent.trend_regime`) of daily
+    candles, the base MetaRL's agent adjusts (``meta_rl.base``) and a feature it observes."""
+    close = pd.Series(daily["close"].to_numpy(dtype="float64"), index=daily.index)
+    regime = trend_regime(close, long_only=long_only, **params)
+    return pd.DataFrame({"%-trend_regime": regime.to_numpy()}, index=daily.index)
 
 
 def startup_candles(

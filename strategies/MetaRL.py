@@ -15,7 +15,9 @@ from pandas import DataFrame
 
 from meta_agent.exposure_strategy import TargetExposureStrategy
 from meta_agent.features import (
+    REGIME_TIMEFRAME,
     raw_prices,
+    regime_features,
     signal_features,
     startup_candles,
     time_features,
@@ -50,9 +52,20 @@ class MetaRL(TargetExposureStrategy):
     def feature_engineering_expand_basic(
         self, dataframe: DataFrame, metadata: dict, **kwargs: Any
     ) -> DataFrame:
-        """Trend and volatility on every timeframe in ``freqai.feature_parameters``."""
+        """Trend and volatility on every timeframe in ``freqai.feature_parameters``; the daily
+        trend regime on the 1d timeframe."""
         context = timeframe_context(dataframe)
         dataframe[context.columns] = context
+        if metadata.get("tf") == REGIME_TIMEFRAME:
+            params = self.meta_config.trend_regime
+            regime = regime_features(
+                dataframe,
+                long_only=not self.can_short,
+                spans=params.spans,
+                vol_target=params.vol_target,
+                vol_window=params.vol_window,
+            )
+            dataframe[regime.columns] = regime
         return dataframe
 
     def feature_engineering_standard(

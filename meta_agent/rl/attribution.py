@@ -19,8 +19,9 @@ import shap
 import torch as th
 from sb3_contrib.common.recurrent.policies import RecurrentActorCriticPolicy
 
+from meta_agent.rl.ensemble import member_models, runner_for
 from meta_agent.rl.env import ExposureEnv
-from meta_agent.rl.inference import LSTMState, PolicyRunner
+from meta_agent.rl.inference import LSTMState
 from meta_agent.rl.position import POSITION_FEATURES
 from meta_agent.rl.rollout import AgentState, Decisions, rollout_decisions
 
@@ -142,15 +143,27 @@ def training_background(
     """A sample of the training window's observations as the trained agent sees them (the
     SHAP background stored with the model), and the model's global importance per group."""
     decisions = rollout_decisions(
-        PolicyRunner(model), env.features, env.prices, env.levels, env.mask, env.fee, AgentState()
+        runner_for(model),
+        env.features,
+        env.prices,
+        env.levels,
+        env.mask,
+        env.fee,
+        AgentState(),
+        base=env.base,
+        band=env.band,
     )
     rows = np.linspace(0, len(decisions.actions) - 1, min(size, len(decisions.actions)))
     rows = rows.astype(int)
     background = decisions.observations[rows]
-    explained = PolicyExplainer(model, background).explain(background, decisions.actions[rows])
-    importance = global_importance(
-        grouped(explained.values, feature_groups(feature_names, sources))
+    values = np.mean(
+        [
+            PolicyExplainer(member, background).explain(background, decisions.actions[rows]).values
+            for member in member_models(model)
+        ],
+        axis=0,
     )
+    importance = global_importance(grouped(values, feature_groups(feature_names, sources)))
     return background, importance
 
 
@@ -161,10 +174,22 @@ def explain_decisions(
     feature_names: list[str],
     sources: list[str],
 ) -> pd.DataFrame:
-    """Grouped attribution of every decision of a rollout, in one batch."""
-    explainer = PolicyExplainer(model, background, decisions.lstm_start)
-    explained = explainer.explain(decisions.observations, decisions.actions)
-    return grouped(explained.values, feature_groups(feature_names, sources))
+    """Grouped attribution of every decision of a rollout, in one batch. A seed ensemble's
+    decision is explained as the mean of its members' attributions of the action taken."""
+    members = member_models(model)
+    starts = decisions.lstm_start
+    if not isinstance(starts, list):
+        starts = [starts] * len(members)
+    values = np.mean(
+        [
+            PolicyExplainer(member, background, start)
+            .explain(decisions.observations, decisions.actions)
+            .values
+            for member, start in zip(members, starts, strict=True)
+        ],
+        axis=0,
+    )
+    return grouped(values, feature_groups(feature_names, sources))
 
 
 def decision_line(pair: str, old: float, new: float, row: pd.Series, top: int = 3) -> str:

@@ -19,7 +19,18 @@ from meta_agent.rl.position import POSITION_FEATURES
 
 #: Bump when the features computed in ``meta_agent.features`` change (names included).
 #: 3: signal features carry the ``%%-`` prefix (returned to the strategy for FreqUI).
-FEATURE_SET_VERSION = 3
+#: 4: the daily trend regime (``%-trend_regime`` on the 1d timeframe).
+FEATURE_SET_VERSION = 4
+
+#: ``meta_rl`` keys that change how a model is trained, hence its folder.
+TRAINING_KEYS = (
+    "decision_every",
+    "base",
+    "seeds",
+    "validation_gate",
+    "episode_length",
+    "rebalance_threshold",
+)
 
 
 @dataclass(frozen=True)
@@ -72,6 +83,11 @@ def fingerprint(config: dict[str, Any], sources: list[str], levels: tuple[float,
         "timeframes": config.get("freqai", {})
         .get("feature_parameters", {})
         .get("include_timeframes", []),
+        "training": {
+            key: value
+            for key, value in config.get("meta_rl", {}).items()
+            if key in TRAINING_KEYS or key == "trend_regime"
+        },
     }
     digest = hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode())
     return digest.hexdigest()[:8]

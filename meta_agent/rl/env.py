@@ -10,7 +10,9 @@ import numpy as np
 from gymnasium import spaces
 
 from meta_agent.config import RewardConfig
-from meta_agent.rl.masks import Levels, nearest_allowed
+from meta_agent.execution import within_band
+from meta_agent.rl.actions import ActionMap
+from meta_agent.rl.masks import Levels
 from meta_agent.rl.position import POSITION_FEATURES, PositionTracker
 
 #: FreqAI scales features to [-1, 1] on the training split; later data may overshoot a little.
@@ -35,14 +37,16 @@ def make_observation(features_row: np.ndarray, position: np.ndarray) -> np.ndarr
 class ExposureEnv(gym.Env[np.ndarray, np.int64]):
     """A single-asset allocation environment over precomputed features.
 
-    At candle ``t`` the agent sees ``features[t]`` and its own position (exposure, unrealised
+    At step ``t`` the agent sees ``features[t]`` and its own position (exposure, unrealised
     PnL, time in position, drawdown; see :mod:`meta_agent.rl.position`) and chooses the level
-    to hold until ``t + 1``. Changing exposure costs ``fee`` per unit of traded notional.
+    to hold until ``t + 1``. Changing exposure costs ``fee`` per unit of traded notional. The
+    rows are the decision candles (:mod:`meta_agent.rl.clock`): on a daily clock one step is a
+    day.
 
-    Reward: ``log(equity_{t+1} / equity_t) - drawdown_penalty * max(0, dd_{t+1} - dd_t)``, where
-    equity is net of fees; ``-terminal_penalty`` more when the drawdown reaches ``max_drawdown``,
-    which ends the episode. No reward for trading as such (see
-    :class:`~meta_agent.config.RewardConfig`).
+    Reward: ``log(equity_{t+1} / equity_t) - drawdown_penalty * max(0, dd_{t+1} - dd_t)
+    - turnover_penalty * |change of exposure|``, where equity is net of fees;
+    ``-terminal_penalty`` more when the drawdown reaches ``max_drawdown``, which ends the
+    episode. No reward for trading as such (see :class:`~meta_agent.config.RewardConfig`).
 
     Args:
         features: ``(T, F)`` scaled features, one row per candle.
@@ -52,6 +56,12 @@ class ExposureEnv(gym.Env[np.ndarray, np.int64]):
         reward: Reward parameters.
         mask: Allowed levels (default: all). MaskablePPO reads it through :meth:`action_masks`;
             with other algorithms a forbidden choice executes the nearest allowed level.
+        base: ``(T,)`` level indices of a base policy: actions then adjust the base level
+            (:class:`~meta_agent.rl.actions.ActionMap`, residual); None: actions are levels.
+        band: No-trade band (``meta_rl.rebalance_threshold``): a change smaller than this on
+            the same side keeps the held exposure, as the orders do.
+        episode_length: Steps per episode from a random start (seeded by ``reset``); None:
+            one episode over all rows.
     """
 
     metadata: dict[str, Any] = {"render_modes": []}
@@ -64,6 +74,9 @@ class ExposureEnv(gym.Env[np.ndarray, np.int64]):
         fee: float,
         reward: RewardConfig | None = None,
         mask: np.ndarray | None = None,
+        base: np.ndarray | None = None,
+        band: float = 0.0,
+        episode_length: int | None = None,
     ) -> None:
         features = np.asarray(features, dtype=np.float32)
         prices = np.asarray(prices, dtype=np.float64)
@@ -85,9 +98,23 @@ class ExposureEnv(gym.Env[np.ndarray, np.int64]):
                 f"The 'mask' parameter of ExposureEnv must have one bool per level "
                 f"({len(self.levels)}) with at least one True. Got {mask!r} instead."
             )
+        if base is not None:
+            base = np.asarray(base, dtype=np.int64)
+            if base.shape != prices.shape or base.min() < 0 or base.max() >= len(self.levels):
+                raise ValueError(
+                    "The 'base' parameter of ExposureEnv must hold one level index per row "
+                    f"(shape {prices.shape}, values in [0, {len(self.levels) - 1}])."
+                )
+        if episode_length is not None and not episode_length >= 2:
+            raise ValueError(f"episode_length must be at least 2; got {episode_length}.")
+        self.base = base
+        self.band = float(band)
+        self.episode_length = episode_length
+        self.actions = ActionMap(len(self.levels), residual=base is not None)
         self.observation_space = observation_space(features.shape[1])
-        self.action_space = spaces.Discrete(len(self.levels))
+        self.action_space = spaces.Discrete(self.actions.n_actions)
         self._t = 0
+        self._end = len(self.prices) - 1
         self.position = PositionTracker()
 
     def _observation(self) -> np.ndarray:
@@ -98,9 +125,14 @@ class ExposureEnv(gym.Env[np.ndarray, np.int64]):
         self, *, seed: int | None = None, options: dict[str, Any] | None = None
     ) -> tuple[np.ndarray, dict[str, Any]]:
         super().reset(seed=seed)
-        self._t = 0
+        last = len(self.prices) - 1
+        if self.episode_length is None or self.episode_length >= last:
+            self._t, self._end = 0, last
+        else:
+            self._t = int(self.np_random.integers(0, last - self.episode_length + 1))
+            self._end = self._t + self.episode_length
         self.position = PositionTracker()
-        self.position.mark(self.prices[0])
+        self.position.mark(self.prices[self._t])
         return self._observation(), {}
 
     def step(
@@ -117,8 +149,10 @@ class ExposureEnv(gym.Env[np.ndarray, np.int64]):
             info: ``equity``, ``drawdown``, ``exposure``, ``fee_paid``.
         """
         cfg = self.reward_config
-        index = nearest_allowed(int(action), self.levels, self.mask)
-        target = float(self.levels[index])
+        target = float(self.levels[self.executed_index(int(action))])
+        held = self.position.exposure
+        if within_band(target, held, self.band):
+            target = held
         equity_before = self.position.equity
         drawdown_before = self.position.drawdown
         fee_paid = self.position.rebalance(target, self.prices[self._t], self.fee)
@@ -127,10 +161,11 @@ class ExposureEnv(gym.Env[np.ndarray, np.int64]):
         drawdown = self.position.drawdown
         reward = math.log(self.position.equity / equity_before)
         reward -= cfg.drawdown_penalty * max(0.0, drawdown - drawdown_before)
+        reward -= cfg.turnover_penalty * abs(target - held)
         terminated = bool(drawdown >= cfg.max_drawdown)
         if terminated:
             reward -= cfg.terminal_penalty
-        truncated = not terminated and self._t >= len(self.prices) - 1
+        truncated = not terminated and self._t >= self._end
         info = {
             "equity": self.position.equity,
             "drawdown": drawdown,
@@ -139,6 +174,14 @@ class ExposureEnv(gym.Env[np.ndarray, np.int64]):
         }
         return self._observation(), float(reward), terminated, truncated, info
 
+    def base_index(self) -> int | None:
+        """The base policy's level index at the current step (None without a base)."""
+        return None if self.base is None else int(self.base[self._t])
+
+    def executed_index(self, action: int) -> int:
+        """The allowed level index ``action`` holds at the current step."""
+        return self.actions.executed_index(action, self.base_index(), self.levels, self.mask)
+
     def action_masks(self) -> np.ndarray:
-        """Levels the agent may choose now (MaskablePPO calls this)."""
-        return self.mask.copy()
+        """Actions the agent may choose now (MaskablePPO calls this)."""
+        return self.actions.action_mask(self.base_index(), self.mask)

@@ -9,7 +9,7 @@ deterministic choice), and the LSTM state is handed back to the caller to carry 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 import torch as th
@@ -56,6 +56,16 @@ def _numpy_actor(policy: Any) -> Callable[[np.ndarray], np.ndarray] | None:
         return x
 
     return actor
+
+
+class Runner(Protocol):
+    """Anything that decides one step at a time: one policy, or a seed ensemble."""
+
+    def initial_state(self) -> Any: ...
+
+    def decide(
+        self, observation: np.ndarray, mask: np.ndarray, state: Any = None
+    ) -> tuple[int, Any]: ...
 
 
 class PolicyRunner:
@@ -105,3 +115,37 @@ class PolicyRunner:
         """The most likely allowed action, and the LSTM state to carry to the next candle."""
         logits, state = self.logits(observation, state)
         return int(np.argmax(np.where(mask, logits, -np.inf))), state
+
+
+class EnsembleRunner:
+    """Several policies decide together: the median of their chosen actions.
+
+    Actions are ordered (levels, or adjustments of a base level), so the median is a member's
+    choice for an odd number of members (the lower middle one for an even number). With
+    ``fixed_action`` set (a validation gate that kept the base), that action is taken instead
+    and the members are still run so their state stays current.
+    """
+
+    def __init__(self, models: list[Any], fixed_action: int | None = None) -> None:
+        if not models:
+            raise ValueError("EnsembleRunner needs at least one model; got none.")
+        self.members = [PolicyRunner(model) for model in models]
+        self.fixed_action = fixed_action
+
+    def initial_state(self) -> list[LSTMState | None]:
+        return [member.initial_state() for member in self.members]
+
+    def decide(
+        self, observation: np.ndarray, mask: np.ndarray, state: Any = None
+    ) -> tuple[int, list[LSTMState | None]]:
+        states = state if state is not None else self.initial_state()
+        actions, new_states = [], []
+        for member, member_state in zip(self.members, states, strict=True):
+            action, new_state = member.decide(observation, mask, member_state)
+            actions.append(action)
+            new_states.append(new_state)
+        if self.fixed_action is not None:  # the allowed action nearest to it
+            allowed = np.flatnonzero(mask)
+            return int(allowed[np.argmin(np.abs(allowed - self.fixed_action))]), new_states
+        ordered = sorted(actions)
+        return ordered[(len(ordered) - 1) // 2], new_states

@@ -25,18 +25,22 @@ from pandas import DataFrame
 from meta_agent.config import MetaRLConfig, RewardConfig
 from meta_agent.errors import ConfigError
 from meta_agent.risk import RiskView, risk_mask, static_max_exposure
+from meta_agent.rl.actions import ActionMap
 from meta_agent.rl.attribution import (
     CONTEXT,
     POSITION,
     explain_decisions,
     training_background,
 )
+from meta_agent.rl.clock import decision_candles, hold_between
 from meta_agent.rl.contract import ObservationContract, check_contract, fingerprint
+from meta_agent.rl.ensemble import ENSEMBLE_KEY, SeedEnsemble, gate, runner_for
 from meta_agent.rl.env import ExposureEnv
-from meta_agent.rl.inference import SUPPORTED_MODEL_TYPES, PolicyRunner
+from meta_agent.rl.inference import SUPPORTED_MODEL_TYPES
 from meta_agent.rl.masks import action_mask
 from meta_agent.rl.rollout import AgentState, rollout_decisions
-from meta_agent.rl.selection import SB3_CONTRIB, select_model
+from meta_agent.rl.selection import SB3_CONTRIB, algorithm_class, select_model
+from meta_agent.trend_regime import nearest_level_index
 
 logger = logging.getLogger(__name__)
 
@@ -46,6 +50,21 @@ BACKGROUND_KEY = "metarl_attribution_background"
 GLOBAL_KEY = "metarl_attribution_global"
 GLOBAL_FILE = "attribution_global.json"
 ATTRIBUTION_PREFIX = "%%-attr_"
+#: The daily trend regime feature (``meta_agent.features.regime_features``), as FreqAI names it
+#: once merged from the 1d timeframe: ``%-trend_regime_gen_<pair>_1d``.
+REGIME_PREFIX, REGIME_SUFFIX = "%-trend_regime", "_1d"
+
+
+def regime_column(columns: Any) -> str:
+    """The raw daily trend regime column among ``columns`` (FreqAI's merged 1d feature)."""
+    found = [c for c in columns if c.startswith(REGIME_PREFIX) and c.endswith(REGIME_SUFFIX)]
+    if len(found) != 1:
+        raise ConfigError(
+            "`meta_rl.base` = 'trend_regime' needs exactly one daily trend regime feature "
+            f"({REGIME_PREFIX}...{REGIME_SUFFIX}); found {found}. Add '1d' to "
+            "`freqai.feature_parameters.include_timeframes`."
+        )
+    return found[0]
 
 
 def _check_model_choice(rl_config: dict[str, Any]) -> None:
@@ -143,6 +162,14 @@ class MetaRLModelBase(BaseReinforcementLearningModel):
             can_short=can_short,
             max_exposure=static_max_exposure(meta_config.risk, max(slots, 1)),
         )
+        self.action_map = ActionMap(len(levels), residual=meta_config.base is not None)
+        if meta_config.validation_gate and not config["freqai"].get(
+            "data_split_parameters", {}
+        ).get("test_size", 0.1):
+            raise ConfigError(
+                "`meta_rl.validation_gate` scores agents on FreqAI's test split: set "
+                "`freqai.data_split_parameters.test_size` above 0 (e.g. 0.2)."
+            )
         # Live only: the limits the next orders will meet (locks, other pairs' exposure),
         # set by the strategy at the start of every bot loop.
         self.risk_view: RiskView | None = None
@@ -169,20 +196,29 @@ class MetaRLModelBase(BaseReinforcementLearningModel):
         metadata instead."""
         load_data = self.dd.load_data
 
-        def load_with_stored_type(coin: str, dk: FreqaiDataKitchen) -> Any:
+        def load_first_member(coin: str, dk: FreqaiDataKitchen) -> tuple[Any, str]:
+            configured_type = self.freqai_info["rl_config"]["model_type"]
             stored = stored_model_type(self.dd.pair_dict.get(coin, {}), dk)
             if stored is None:
-                return load_data(coin, dk)
+                return load_data(coin, dk), configured_type
             rl_config = self.freqai_info["rl_config"]
             configured = rl_config["model_type"], self.dd.model_type
             rl_config["model_type"] = stored
             self.dd.model_type = "sb3_contrib" if stored in SB3_CONTRIB else "stable_baselines3"
             try:
-                return load_data(coin, dk)
+                return load_data(coin, dk), stored
             finally:
                 rl_config["model_type"], self.dd.model_type = configured
 
-        self.dd.load_data = load_with_stored_type
+        def load_ensemble(coin: str, dk: FreqaiDataKitchen) -> Any:
+            first, model_type = load_first_member(coin, dk)
+            info = dk.data.get(ENSEMBLE_KEY)
+            if info is None or first is None:
+                return first
+            path = Path(dk.data_path) / f"{dk.model_filename}_model.zip"
+            return SeedEnsemble.load(first, path, info, algorithm_class(model_type))
+
+        self.dd.load_data = load_ensemble
 
     def _fee(self, pair: str) -> float:
         if self.config.get("fee") is not None:
@@ -200,6 +236,20 @@ class MetaRLModelBase(BaseReinforcementLearningModel):
             levels=tuple(float(level) for level in self.levels),
         )
 
+    def _decisions(self, dates: Any) -> np.ndarray:
+        """Bool per candle: is it a decision candle of ``meta_rl.decision_every``?"""
+        every = self.meta_config.decision_every
+        if every == 1:
+            return np.ones(len(dates), dtype=bool)
+        return decision_candles(dates, self.config["timeframe"], every)
+
+    def _base_levels(self, frame: DataFrame) -> np.ndarray | None:
+        """Level index of the base policy per row of ``frame`` (raw features), if configured."""
+        if self.meta_config.base is None:
+            return None
+        regime = frame[regime_column(frame.columns)].to_numpy(dtype=np.float64)
+        return nearest_level_index(regime, self.levels)
+
     def set_train_and_eval_environments(
         self,
         data_dictionary: dict[str, DataFrame],
@@ -207,29 +257,56 @@ class MetaRLModelBase(BaseReinforcementLearningModel):
         prices_test: DataFrame,
         dk: FreqaiDataKitchen,
     ) -> None:
+        """The training environment on the decision candles of FreqAI's train split; the test
+        split (the end of the training window) is kept as the validation slice."""
         fee = self._fee(dk.pair)
         train_features = data_dictionary["train_features"]
+        slices = {}
+        for name, prices in (("train", prices_train), ("test", prices_test)):
+            features = data_dictionary[f"{name}_features"]
+            if len(features) != len(prices):
+                raise OperationalException(
+                    f"MetaRL needs one price per {name} row; got {len(features)} rows and "
+                    f"{len(prices)} prices (did FreqAI's pipeline drop outliers?)."
+                )
+            raw = self._train_frame.loc[prices.index]
+            decided = self._decisions(raw["date"])
+            base = self._base_levels(raw)
+            slices[name] = (
+                features.to_numpy(dtype=np.float32)[decided],
+                prices["close"].to_numpy(dtype=np.float64)[decided],
+                None if base is None else base[decided],
+            )
+        features, prices, base = slices["train"]
         self.train_env = ExposureEnv(
-            train_features.to_numpy(),
-            prices_train["close"].to_numpy(),
+            features,
+            prices,
             self.levels,
             fee,
             self.reward_config,
             self.mask,
+            base=base,
+            band=self.meta_config.rebalance_threshold,
+            episode_length=self.meta_config.episode_length,
         )
+        self._validation = slices["test"]
         dk.data[CONTRACT_KEY] = self._contract(list(train_features.columns)).to_dict()
         logger.info(
-            "MetaRL environment for %s: %d candles, features %s, levels %s, fee %.4f",
+            "MetaRL environment for %s: %d decision steps of %d candles, %d features, levels %s, "
+            "fee %.4f, %s actions",
             dk.pair,
+            len(prices),
             len(prices_train),
-            list(train_features.columns),
+            len(train_features.columns),
             self.levels[self.mask].tolist(),
             fee,
+            "residual (adjusting the trend regime)" if base is not None else "direct",
         )
 
     def train(
         self, unfiltered_df: DataFrame, pair: str, dk: FreqaiDataKitchen, **kwargs: Any
     ) -> Any:
+        self._train_frame = unfiltered_df
         try:
             return super().train(unfiltered_df, pair, dk, **kwargs)
         except Exception as err:
@@ -248,8 +325,9 @@ class MetaRLModelBase(BaseReinforcementLearningModel):
         )
 
     def fit(self, data_dictionary: dict[str, Any], dk: FreqaiDataKitchen, **kwargs: Any) -> Any:
-        """Train a fresh agent on the training window (or choose among several, if
-        ``meta_rl.model_selection`` is set); returns the trained model."""
+        """Train ``meta_rl.seeds`` fresh agents on the training window's decision steps (each
+        chosen among several algorithms if ``meta_rl.model_selection`` is set), gate them on
+        the validation slice if ``meta_rl.validation_gate``; returns the :class:`SeedEnsemble`."""
         train_cycles = self.rl_config.get("train_cycles", 1)
         params = {
             "device": "cpu",
@@ -257,22 +335,49 @@ class MetaRLModelBase(BaseReinforcementLearningModel):
             **self.freqai_info.get("model_training_parameters", {}),
         }
         selection = self.meta_config.model_selection
-        if selection is not None:
-            chosen = select_model(
-                selection.candidates,
-                self.train_env,
-                selection.validation_fraction,
-                train_cycles,
-                params,
+        steps = int(train_cycles * len(self.train_env.prices))
+        members = []
+        for index in range(self.meta_config.seeds):
+            member_params = dict(params)
+            if "seed" in params:
+                member_params["seed"] = int(params["seed"]) + index
+            if selection is not None:
+                chosen = select_model(
+                    selection.candidates,
+                    self.train_env,
+                    selection.validation_fraction,
+                    train_cycles,
+                    member_params,
+                )
+                dk.data[SELECTED_MODEL_KEY] = chosen.model_type
+                members.append(chosen.model)
+                continue
+            member = self.MODELCLASS(self.policy_type, self.train_env, **member_params)
+            member.learn(
+                total_timesteps=steps, progress_bar=bool(self.rl_config.get("progress_bar"))
             )
-            dk.data[SELECTED_MODEL_KEY] = chosen.model_type
-            model = chosen.model
-        else:
-            model = self.MODELCLASS(self.policy_type, self.train_env, **params)
-            model.learn(
-                total_timesteps=int(train_cycles * len(data_dictionary["train_features"])),
-                progress_bar=bool(self.rl_config.get("progress_bar")),
+            members.append(member)
+        follow = self.action_map.follow_base if self.action_map.residual else None
+        model = SeedEnsemble(members, follow_base=follow)
+        features, prices, base = self._validation
+        if self.meta_config.validation_gate:
+            if len(prices) < 2 or base is None:
+                raise OperationalException(
+                    f"MetaRL's validation gate for {dk.pair} has {len(prices)} validation "
+                    "decision steps; the training window's test split is too short."
+                )
+            gate(
+                model,
+                features,
+                prices,
+                self.levels,
+                self.mask,
+                self.train_env.fee,
+                base,
+                self.meta_config.rebalance_threshold,
+                label=dk.pair,
             )
+        dk.data[ENSEMBLE_KEY] = model.metadata()
         if self.meta_config.attribution:
             background, importance = training_background(
                 model,
@@ -318,20 +423,27 @@ class MetaRLModelBase(BaseReinforcementLearningModel):
         exposures = np.full(len(dates), state.position.exposure)
         pred_df = DataFrame(index=range(len(dates)))
         if new.any():
+            new_rows = np.flatnonzero(new)
+            decided = self._decisions(dates.iloc[new_rows])
+            rows = new_rows[decided]
+            base = self._base_levels(unfiltered_df)
+            held_before = state.position.exposure
             decisions = rollout_decisions(
-                PolicyRunner(self.model),
-                features.to_numpy(dtype=np.float32)[new],
-                unfiltered_df["close"].to_numpy(dtype=np.float64)[new],
+                runner_for(self.model),
+                features.to_numpy(dtype=np.float32)[rows],
+                unfiltered_df["close"].to_numpy(dtype=np.float64)[rows],
                 self.levels,
-                self._decision_masks(dk.pair, int(new.sum())),
+                self._decision_masks(dk.pair, len(rows)),
                 self._fee(dk.pair),
                 state,
+                base=None if base is None else base[rows],
+                band=self.meta_config.rebalance_threshold,
             )
-            exposures[new] = decisions.exposures
-            state.last_date = dates.iloc[np.flatnonzero(new)[-1]]
+            exposures[new] = hold_between(decided, decisions.exposures, held_before)
+            state.last_date = dates.iloc[new_rows[-1]]
             background = dk.data.get(BACKGROUND_KEY)
             attributions = DataFrame()
-            if self.meta_config.attribution and background is not None:
+            if self.meta_config.attribution and background is not None and len(rows):
                 attributions = explain_decisions(
                     self.model,
                     np.asarray(background),
@@ -341,7 +453,7 @@ class MetaRLModelBase(BaseReinforcementLearningModel):
                 )
             for name, values in attributions.items():
                 pred_df[f"{ATTRIBUTION_PREFIX}{name}"] = 0.0
-                pred_df.loc[np.flatnonzero(new), f"{ATTRIBUTION_PREFIX}{name}"] = values.to_numpy()
+                pred_df.loc[rows, f"{ATTRIBUTION_PREFIX}{name}"] = values.to_numpy()
         for label in dk.label_list:
             pred_df[label] = exposures
         return pred_df, dk.do_predict

@@ -79,9 +79,18 @@ def select_model(
             f"of a {len(env.prices)}-candle training window."
         )
     head = ExposureEnv(
-        env.features[:split], env.prices[:split], env.levels, env.fee, env.reward_config, env.mask
+        env.features[:split],
+        env.prices[:split],
+        env.levels,
+        env.fee,
+        env.reward_config,
+        env.mask,
+        base=None if env.base is None else env.base[:split],
+        band=env.band,
+        episode_length=env.episode_length,
     )
     features, prices = env.features[split:], env.prices[split:]
+    tail_base = None if env.base is None else env.base[split:]
     models: dict[str, Any] = {}
     scores: dict[str, float] = {}
     for model_type in candidates:
@@ -89,7 +98,15 @@ def select_model(
         model = algorithm(policy_for(model_type), head, **accepted(algorithm, algorithm_kwargs))
         model.learn(total_timesteps=int(train_cycles * split))
         exposures = rollout(
-            PolicyRunner(model), features, prices, env.levels, env.mask, env.fee, AgentState()
+            PolicyRunner(model),
+            features,
+            prices,
+            env.levels,
+            env.mask,
+            env.fee,
+            AgentState(),
+            base=tail_base,
+            band=env.band,
         )
         models[model_type] = model
         scores[model_type] = sharpe(equity_curve(exposures, prices, env.fee))
