@@ -14,7 +14,7 @@ reported as median [min-max]. Stages (the reference in brackets):
   (observation, risk mask, policy; then with SHAP attribution) [``rl_model_predict``:
   ``model.predict`` through ``rolling().apply``];
 - end to end: offline walk-forward backtest of BTC/USDT + ETH/USDT 1h over 2022 with
-  ``config.json`` [the same with ``ReinforcementLearner`` and ``benchmarks/strategies/StockRL``].
+  ``config.json`` [the same with ``ReinforcementLearner`` and ``strategies/StockRL.py``].
 
 Prints a table and writes ``benchmarks/results.json``.
 """
@@ -109,7 +109,7 @@ def end_to_end(kind: str, quick: bool) -> tuple[float, float]:
             strategy = "StockRL"
             overrides.update(
                 freqaimodel="ReinforcementLearner",
-                strategy_path=str(ROOT / "benchmarks" / "strategies"),
+                strategy_path=str(ROOT / "strategies"),
             )
         if quick:
             overrides["freqai"].update(train_period_days=30, backtest_period_days=15)

@@ -22,8 +22,22 @@ from meta_agent.config import MetaRLConfig
 from meta_agent.data.importer import pair_filename
 from meta_agent.errors import ConfigError, MetaRLError
 from meta_agent.strategies import standalone_strategies
+from meta_agent.trend_strategy import settle_days
 
-BASELINES: tuple[str, ...] = ("BuyAndHold", "EqualWeightVote", "StackingBaseline")
+BASELINES: tuple[str, ...] = (
+    "BuyAndHold",
+    "EqualWeightVote",
+    "StackingBaseline",
+    "TrendRegime",
+    "StockRL",
+)
+#: Freqtrade's stock FreqAI RL: ``strategies/StockRL.py`` with ``ReinforcementLearner`` and the
+#: reward parameters of Freqtrade's RL documentation; training settings are the config's own.
+STOCK_RL = "StockRL"
+STOCK_RL_CONFIG: dict[str, Any] = {
+    "max_trade_duration_candles": 300,
+    "model_reward_parameters": {"rr": 1, "profit_aim": 0.025},
+}
 DERIVATIVES = ("funding-v1", "basis-v1")
 #: Named stress windows, reported where they fall inside the evaluated period.
 STRESS_WINDOWS: dict[str, tuple[str, str]] = {
@@ -71,15 +85,37 @@ class Plan:
     def identifier(self) -> str:
         """FreqAI identifier of this evaluation's MetaRL models: never the user's demo or live
         models, and the same for a re-run of the same evaluation (which reuses them)."""
-        base = self.config.get("freqai", {}).get("identifier", "metarl")
-        return f"{base}-eval-{self.config_hash[:8]}"
+        return f"{self._base_identifier}-eval-{self.config_hash[:8]}"
 
-    def overrides(self, pair: str | None = None) -> dict[str, Any]:
-        """Config laid over the user's: the evaluated exchange and one pair (or all), the whole
-        wallet for it."""
+    @property
+    def stock_identifier(self) -> str:
+        """FreqAI identifier of this evaluation's stock ReinforcementLearner models: neither the
+        user's nor MetaRL's (nor a prefix match of MetaRL's, whose folders the report reads)."""
+        return f"{self._base_identifier}-stockrl-eval-{self.config_hash[:8]}"
+
+    @property
+    def _base_identifier(self) -> str:
+        return str(self.config.get("freqai", {}).get("identifier", "metarl"))
+
+    def overrides(self, pair: str | None = None, strategy: str = "MetaRL") -> dict[str, Any]:
+        """Config laid over the user's for ``strategy``: the evaluated exchange and one pair
+        (or all), the whole wallet for it; FreqAI with the evaluation's own identifier for the
+        RL agents (MetaRL, StockRL), off for every other strategy."""
         pairs = [pair] if pair else self.pairs
+        freqai: dict[str, Any] = {"enabled": False}
+        extra: dict[str, Any] = {}
+        if strategy == "MetaRL":
+            freqai = {"identifier": self.identifier}
+        elif strategy == STOCK_RL:
+            freqai = {
+                "enabled": True,
+                "identifier": self.stock_identifier,
+                "rl_config": STOCK_RL_CONFIG,
+            }
+            extra = {"freqaimodel": "ReinforcementLearner"}
         return {
-            "freqai": {"identifier": self.identifier},
+            "freqai": freqai,
+            **extra,
             "exchange": {"name": self.exchange, "pair_whitelist": pairs},
             "stake_currency": self.stake_currency,
             "fiat_display_currency": "",
@@ -154,12 +190,21 @@ def make_plan(
         raise EvaluationInputError(f"--timerange '{timerange}' needs a start and an end.")
     start = pd.Timestamp(parsed.startts, unit="s", tz="UTC")
     end = pd.Timestamp(parsed.stopts, unit="s", tz="UTC")
+    try:
+        meta = MetaRLConfig.from_freqtrade(config)
+    except ConfigError as err:
+        raise EvaluationInputError(str(err)) from None
     freqai = config.get("freqai", {})
-    needs_history = pd.Timedelta(days=float(freqai.get("train_period_days", 0)))
+    train = pd.Timedelta(days=float(freqai.get("train_period_days", 0)))
     timeframes = ["1h", *freqai.get("feature_parameters", {}).get("include_timeframes", [])]
+    history = dict.fromkeys(timeframes, (train, "training history"))
+    if "TrendRegime" in chosen:
+        warm_up = pd.Timedelta(days=settle_days(meta.trend_regime))
+        if warm_up > history.get("1d", (pd.Timedelta(0), ""))[0]:
+            history["1d"] = (warm_up, "TrendRegime's warm-up")
     span: dict[str, tuple[str, str]] = {}
     for pair in pairs:
-        for timeframe in dict.fromkeys(timeframes):
+        for timeframe, (needs_history, reason) in history.items():
             path = Path(datadir) / pair_filename(pair, timeframe)
             if not path.is_file():
                 raise EvaluationInputError(
@@ -176,13 +221,9 @@ def make_plan(
                 raise EvaluationInputError(
                     f"{pair} {timeframe} data spans {first:%Y-%m-%d}..{last:%Y-%m-%d}, but the "
                     f"evaluation needs {start - needs_history:%Y-%m-%d}..{end:%Y-%m-%d} "
-                    f"({needs_history.days} days of training history before {timerange}). "
+                    f"({needs_history.days} days of {reason} before {timerange}). "
                     "Choose a timerange inside the data or add data."
                 )
-    try:
-        meta = MetaRLConfig.from_freqtrade(config)
-    except ConfigError as err:
-        raise EvaluationInputError(str(err)) from None
     uses_derivatives = [s for s in meta.sources if s in DERIVATIVES]
     if uses_derivatives and ("MetaRL" in chosen or "EqualWeightVote" in chosen):
         futures = meta.feed_root(config) / meta.reference_exchange / "futures"

@@ -31,7 +31,7 @@ from meta_agent.evaluation.metrics import (
 )
 from meta_agent.evaluation.plan import Plan
 
-FREQAI_STRATEGIES = ("MetaRL",)
+FREQAI_STRATEGIES = ("MetaRL", "StockRL")
 
 
 class EvaluationRunError(RuntimeError):
@@ -42,11 +42,8 @@ def backtest(plan: Plan, strategy: str, pair: str) -> dict[str, Any]:
     """Run one strategy's backtest on one pair with its own wallet; returns Freqtrade's stats."""
     folder = plan.out / "backtests" / strategy / pair.replace("/", "_").replace(":", "_")
     folder.mkdir(parents=True, exist_ok=True)
-    overrides = dict(plan.overrides(pair))
-    if strategy not in FREQAI_STRATEGIES:
-        overrides["freqai"] = {"enabled": False}  # FreqAI only serves MetaRL
     override_file = folder / "overrides.json"
-    override_file.write_text(json.dumps(overrides))
+    override_file.write_text(json.dumps(plan.overrides(pair, strategy)))
     configs = [arg for path in plan.configs for arg in ("--config", str(path))]
     command = [
         sys.executable, "-m", "meta_agent", "freqtrade", "--offline", "--", "backtesting",

@@ -1,9 +1,11 @@
-"""The reference for ``make bench``: Freqtrade's documented ReinforcementLearner setup.
+"""Baseline and ``make bench``'s reference: Freqtrade's documented ReinforcementLearner setup.
 
 FreqAI's stock ``ReinforcementLearner`` (``Base5ActionRLEnv``: 0 neutral, 1 enter long, 2 exit
 long, 3 enter short, 4 exit short) with the features of Freqtrade's own example strategy
 (``FreqaiExampleStrategy``) and the raw prices its environment needs, as in Freqtrade's RL
-documentation. Spot: long only.
+documentation. Spot: long only. ``python -m meta_agent evaluate`` runs it with
+``freqaimodel`` ``ReinforcementLearner`` and its own FreqAI identifier
+(:meth:`meta_agent.evaluation.plan.Plan.overrides`).
 """
 
 from __future__ import annotations
