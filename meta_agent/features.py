@@ -99,9 +99,11 @@ def timeframe_context(candles: pd.DataFrame) -> pd.DataFrame:
 
 def regime_features(daily: pd.DataFrame, long_only: bool, **params: Any) -> pd.DataFrame:
     """``%-trend_regime``: the daily trend regime (:mod:`meta_agent.trend_regime`) of daily
-    candles, the base MetaRL's agent adjusts (``meta_rl.base``) and a feature it observes."""
+    candles, the base MetaRL's agent adjusts (``meta_rl.base``) and a feature it observes.
+    Defined from the first daily candle (no NaN warm-up): the volatility scaling, if any, is
+    the only part that waits for its window."""
     close = pd.Series(daily["close"].to_numpy(dtype="float64"), index=daily.index)
-    regime = trend_regime(close, long_only=long_only, **params)
+    regime = trend_regime(close, long_only=long_only, warmup_nan=False, **params)
     return pd.DataFrame({"%-trend_regime": regime.to_numpy()}, index=daily.index)
 
 

@@ -38,6 +38,7 @@ def trend_regime(
     long_only: bool = True,
     vol_target: float | None = None,
     vol_window: int = DEFAULT_VOL_WINDOW,
+    warmup_nan: bool = True,
 ) -> pd.Series:
     """Target exposure in [-1, 1] (long-only: [0, 1]) per daily close; NaN during warm-up.
 
@@ -47,6 +48,9 @@ def trend_regime(
         long_only: Spot markets: the share of long votes instead of the signed mean.
         vol_target: Annualised volatility to scale towards (e.g. 0.5); None: no scaling.
         vol_window: Daily returns in the realised-volatility estimate.
+        warmup_nan: NaN until the slowest EMA has seen its span of closes. False: the EMAs'
+            values from the first close on (a feature must not be NaN where FreqAI trains on a
+            short window; with history before the window the values are the same).
     """
     if not spans:
         raise ValueError("trend_regime needs at least one (fast, slow) span pair; got none.")
@@ -62,7 +66,8 @@ def trend_regime(
         vote = np.sign(gap)
         votes.append(vote.clip(lower=0) if long_only else vote)
     regime = pd.concat(votes, axis=1).mean(axis=1)
-    regime.iloc[: regime_startup(spans) - 1] = np.nan
+    if warmup_nan:
+        regime.iloc[: regime_startup(spans) - 1] = np.nan
     if vol_target is not None:
         if vol_target <= 0:
             raise ValueError(f"vol_target must be positive; got {vol_target}.")

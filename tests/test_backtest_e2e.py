@@ -103,10 +103,19 @@ def test_trades_both_pairs_at_kraken_fees(spot_run: Path) -> None:
     assert all(trade["fee_open"] == pytest.approx(0.004) for trade in stats["trades"])
 
 
-def test_agent_uses_two_nonzero_exposure_levels(spot_run: Path, userdir: Path) -> None:
-    levels = set(predictions(userdir, "e2e")["&-action"].unique())
-    assert levels <= {0.0, 0.5, 1.0}
-    assert len(levels - {0.0}) >= 2, levels
+def test_agent_decides_once_a_day_as_a_gated_seed_ensemble(spot_run: Path, userdir: Path) -> None:
+    """config.json's design: a daily clock, three seeds per window, the validation gate."""
+    frame = predictions(userdir, "e2e")
+    assert set(frame["&-action"].unique()) <= {0.0, 0.5, 1.0}
+    assert (frame["&-action"] > 0).any()
+    for _, pair_frame in frame.groupby(frame["date"].diff().lt(pd.Timedelta(0)).cumsum()):
+        changes = pair_frame["&-action"].diff().fillna(0).ne(0).to_numpy()
+        # A new level appears on the candle that closes the day (23:00 open time) only.
+        assert set(pd.to_datetime(pair_frame["date"]).dt.hour[changes]) <= {23}
+    metadata = sorted(userdir.glob("models/e2e-*/sub-train-*/*_metadata.json"))
+    ensembles = [json.loads(path.read_text())["metarl_ensemble"] for path in metadata]
+    assert ensembles and all(info["members"] == 3 for info in ensembles)
+    assert all(set(info["scores"]) == {"agent", "base"} for info in ensembles)
 
 
 def test_masks_hold_over_a_whole_backtest(userdir: Path) -> None:

@@ -85,3 +85,21 @@ def test_risk_keys_are_strict_and_named() -> None:
         MetaRLConfig.from_freqtrade({"meta_rl": {"risk": {"stoploss": 0.1}}})
     with pytest.raises(ConfigError, match=r"`meta_rl.risk.max_drawdown.lookback` is not a known"):
         MetaRLConfig.from_freqtrade({"meta_rl": {"risk": {"max_drawdown": {"lookback": 3}}}})
+
+
+def test_validation_gate_needs_a_base() -> None:
+    with pytest.raises(ConfigError, match="validation_gate"):
+        MetaRLConfig.from_freqtrade({"meta_rl": {"validation_gate": True}})
+    config = MetaRLConfig.from_freqtrade(
+        {"meta_rl": {"validation_gate": True, "base": "trend_regime", "decision_every": 24}}
+    )
+    assert config.decision_every == 24 and config.seeds == 1
+
+
+def test_training_levers_change_the_model_folder() -> None:
+    from meta_agent.rl.contract import fingerprint
+
+    plain = fingerprint({"meta_rl": {}}, ["trend-v1"], (0.0, 1.0))
+    daily = fingerprint({"meta_rl": {"decision_every": 24}}, ["trend-v1"], (0.0, 1.0))
+    seeded = fingerprint({"meta_rl": {"seeds": 3}}, ["trend-v1"], (0.0, 1.0))
+    assert len({plain, daily, seeded}) == 3

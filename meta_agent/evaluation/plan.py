@@ -37,7 +37,12 @@ STOCK_RL = "StockRL"
 STOCK_RL_CONFIG: dict[str, Any] = {
     "max_trade_duration_candles": 300,
     "model_reward_parameters": {"rr": 1, "profit_aim": 0.025},
+    "train_cycles": 5,
 }
+#: StockRL's walk-forward windows: fixed, as a user of the stock model would set them (and as
+#: MetaRL shipped before its slow clock), not MetaRL's multi-year windows: 730 days of hourly
+#: candles x train_cycles would cost the stock model hours per window.
+STOCK_RL_WINDOWS: dict[str, Any] = {"train_period_days": 90, "backtest_period_days": 30}
 DERIVATIVES = ("funding-v1", "basis-v1")
 #: Named stress windows, reported where they fall inside the evaluated period.
 STRESS_WINDOWS: dict[str, tuple[str, str]] = {
@@ -111,6 +116,7 @@ class Plan:
                 "enabled": True,
                 "identifier": self.stock_identifier,
                 "rl_config": STOCK_RL_CONFIG,
+                **STOCK_RL_WINDOWS,
             }
             extra = {"freqaimodel": "ReinforcementLearner"}
         return {

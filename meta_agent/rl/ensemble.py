@@ -50,6 +50,7 @@ class SeedEnsemble:
     use_agent: bool = True
     follow_base: int | None = None
     scores: dict[str, float] = field(default_factory=dict)
+    model_types: list[str] | None = None  # per member, when model selection chose them
 
     @property
     def policy(self) -> Any:
@@ -72,13 +73,15 @@ class SeedEnsemble:
             "use_agent": self.use_agent,
             "follow_base": self.follow_base,
             "scores": self.scores,
+            "model_types": self.model_types,
         }
 
     @classmethod
     def load(
-        cls, first: Any, path: Path | str, info: dict[str, Any], model_class: Any
+        cls, first: Any, path: Path | str, info: dict[str, Any], model_classes: list[Any]
     ) -> SeedEnsemble:
-        """The ensemble saved at ``path`` whose first member FreqAI already loaded."""
+        """The ensemble saved at ``path`` whose first member FreqAI already loaded;
+        ``model_classes`` holds each member's algorithm class."""
         members = [first]
         for index in range(1, int(info["members"])):
             location = member_path(path, index)
@@ -86,9 +89,13 @@ class SeedEnsemble:
                 raise FileNotFoundError(
                     f"Ensemble member {index} of {info['members']} is missing: {location}"
                 )
-            members.append(model_class.load(location))
+            members.append(model_classes[index].load(location))
         return cls(
-            members, bool(info["use_agent"]), info.get("follow_base"), info.get("scores", {})
+            members,
+            bool(info["use_agent"]),
+            info.get("follow_base"),
+            info.get("scores", {}),
+            info.get("model_types"),
         )
 
 

@@ -216,7 +216,8 @@ class MetaRLModelBase(BaseReinforcementLearningModel):
             if info is None or first is None:
                 return first
             path = Path(dk.data_path) / f"{dk.model_filename}_model.zip"
-            return SeedEnsemble.load(first, path, info, algorithm_class(model_type))
+            types = info.get("model_types") or [model_type] * int(info["members"])
+            return SeedEnsemble.load(first, path, info, [algorithm_class(t) for t in types])
 
         self.dd.load_data = load_ensemble
 
@@ -337,6 +338,7 @@ class MetaRLModelBase(BaseReinforcementLearningModel):
         selection = self.meta_config.model_selection
         steps = int(train_cycles * len(self.train_env.prices))
         members = []
+        member_types: list[str] = []
         for index in range(self.meta_config.seeds):
             member_params = dict(params)
             if "seed" in params:
@@ -349,7 +351,7 @@ class MetaRLModelBase(BaseReinforcementLearningModel):
                     train_cycles,
                     member_params,
                 )
-                dk.data[SELECTED_MODEL_KEY] = chosen.model_type
+                member_types.append(chosen.model_type)
                 members.append(chosen.model)
                 continue
             member = self.MODELCLASS(self.policy_type, self.train_env, **member_params)
@@ -359,6 +361,9 @@ class MetaRLModelBase(BaseReinforcementLearningModel):
             members.append(member)
         follow = self.action_map.follow_base if self.action_map.residual else None
         model = SeedEnsemble(members, follow_base=follow)
+        if member_types:  # model selection: the first member's type is FreqAI's to load
+            dk.data[SELECTED_MODEL_KEY] = member_types[0]
+            model.model_types = member_types
         features, prices, base = self._validation
         if self.meta_config.validation_gate:
             if len(prices) < 2 or base is None:

@@ -51,7 +51,7 @@ def test_ensemble_saves_and_loads_every_member(tmp_path: Path) -> None:
     ensemble.save(path)
     assert member_path(path, 1).is_file()
     info = ensemble.metadata()
-    loaded = SeedEnsemble.load(PPO.load(path), path, info | {"members": 2}, PPO)
+    loaded = SeedEnsemble.load(PPO.load(path), path, info, [PPO, PPO])
     assert loaded.use_agent is False and loaded.follow_base == 2 and len(loaded.members) == 2
     features, prices = foretelling_world(seed=9, n=80)
     before = rollout(runner_for(ensemble), features, prices, LEVELS, ALL, 0.004, AgentState())
