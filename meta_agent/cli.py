@@ -92,9 +92,14 @@ def _report_attribution(args: argparse.Namespace) -> int:
 
 
 def _evaluate(args: argparse.Namespace) -> int:
-    from meta_agent.evaluation.plan import make_plan
+    from meta_agent.evaluation.plan import EvaluationInputError, make_plan
     from meta_agent.evaluation.run import evaluate
 
+    if args.workers == 1 and args.address:
+        raise EvaluationInputError(
+            "`--workers 1` runs the backtests in this process, without Ray; drop `--address` "
+            "or ask for 2 or more workers (or leave --workers out: the cluster's CPUs)."
+        )
     logging.getLogger("freqtrade").setLevel(logging.WARNING)
     plan = make_plan(
         configs=args.config,
@@ -106,8 +111,20 @@ def _evaluate(args: argparse.Namespace) -> int:
         strategies=args.strategies,
         fee=args.fee,
     )
-    evaluate(plan, ["python", "-m", "meta_agent", *sys.argv[1:]])
+    evaluate(
+        plan,
+        ["python", "-m", "meta_agent", *sys.argv[1:]],
+        workers=args.workers,
+        address=args.address,
+    )
     return 0
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be 1 or more, got {value}")
+    return value
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -157,6 +174,17 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--out", type=Path, default=Path("user_data/evaluation"))
     evaluate.add_argument("--strategies", nargs="+", help="default: MetaRL and every baseline")
     evaluate.add_argument("--fee", type=float, help="per side (default: the exchange's taker fee)")
+    evaluate.add_argument(
+        "--workers",
+        type=_positive_int,
+        help="backtests at once, as Ray tasks (default: one per core, or per CPU of the cluster); "
+        "1: one after another in this process, without Ray",
+    )
+    evaluate.add_argument(
+        "--address",
+        help="run on this Ray cluster, e.g. 10.0.0.5:6379, ray://head:10001 or auto "
+        "(default: $RAY_ADDRESS, else a local Ray on loopback)",
+    )
     evaluate.set_defaults(func=_evaluate)
 
     report = commands.add_parser("report", help="reports that the README quotes")

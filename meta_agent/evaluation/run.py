@@ -5,23 +5,28 @@ FreqAI's and Freqtrade's state never leaks from one run to the next) and the sam
 stake and timerange. A pair's figures are therefore its own: with a shared wallet, one pair's
 stakes would grow and shrink with the other pair's results. Metrics come from each run's
 exported trades (:mod:`meta_agent.evaluation.metrics`).
+
+The backtests run one after another in this process, or as Ray tasks on every core or on a
+cluster (:mod:`meta_agent.parallel`); either way the summary and the report are the same, since
+they are assembled in the plan's order from the same backtests.
 """
 
 from __future__ import annotations
 
 import json
 import math
-import subprocess
 import sys
+from contextlib import ExitStack
 from typing import Any
 
 import pandas as pd
 from freqtrade.data.btanalysis import load_backtest_stats
 from freqtrade.data.history import load_pair_history
 from rich.console import Console
-from rich.progress import Progress
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from meta_agent.errors import MetaRLError
 from meta_agent.evaluation.metrics import (
     compute_metrics,
     equity_curve,
@@ -30,12 +35,28 @@ from meta_agent.evaluation.metrics import (
     window,
 )
 from meta_agent.evaluation.plan import Plan
+from meta_agent.parallel import Job, call_process, ray_session, run_tasks
 
 FREQAI_STRATEGIES = ("MetaRL", "StockRL")
 
 
-class EvaluationRunError(RuntimeError):
-    """A backtest of the evaluation failed; the message points at its log."""
+class EvaluationRunError(MetaRLError, RuntimeError):
+    """A backtest of the evaluation failed; the message names it and points at its log."""
+
+
+def freqai_lock(plan: Plan, strategy: str) -> str | None:
+    """What two backtests running at once must not share, if anything.
+
+    A FreqAI strategy's backtests of one evaluation (one per pair) share its identifier folder.
+    They write their models, predictions and attribution into per-pair sub-folders, so they can
+    run at once; but with ``freqai.save_backtest_models`` each also rewrites the folder's
+    ``pair_dictionary.json`` with only its own pair after every training, erasing the other's
+    entries (or handing a half-written file to one that starts): then they run one at a time.
+    """
+    if strategy not in FREQAI_STRATEGIES:
+        return None
+    saves_models = plan.config.get("freqai", {}).get("save_backtest_models", False)
+    return f"freqai-{strategy}" if saves_models else None
 
 
 def backtest(plan: Plan, strategy: str, pair: str) -> dict[str, Any]:
@@ -57,9 +78,11 @@ def backtest(plan: Plan, strategy: str, pair: str) -> dict[str, Any]:
     ]  # fmt: skip
     log = folder / "freqtrade.log"
     with log.open("w") as handle:
-        result = subprocess.run(command, stdout=handle, stderr=subprocess.STDOUT, check=False)
-    if result.returncode != 0:
-        raise EvaluationRunError(f"Backtest of {strategy} on {pair} failed; see {log}.")
+        returncode = call_process(command, handle)
+    if returncode != 0:
+        lines = [line for line in log.read_text().splitlines() if line.strip()]
+        last = f" ({lines[-1].strip()})" if lines else ""
+        raise EvaluationRunError(f"Backtest of {strategy} on {pair} failed{last}; see {log}.")
     return load_backtest_stats(folder)["strategy"][strategy]
 
 
@@ -82,33 +105,79 @@ def periods(plan: Plan) -> list[tuple[str, str, str]]:
     return whole + folds + stress
 
 
-def evaluate(plan: Plan, argv: list[str], console: Console | None = None) -> dict[str, Any]:
-    """Run every backtest, write ``summary.json`` and ``report.html``; return the summary."""
+def pair_records(
+    plan: Plan, strategy: str, pair: str, curve: pd.DataFrame, trades: pd.DataFrame
+) -> list[dict[str, Any]]:
+    """One summary record per period (whole, folds, stress windows) of one backtest."""
+    records = []
+    for name, start, end in periods(plan):
+        metrics = (
+            compute_metrics(curve, trades) if name == "whole" else window(curve, trades, start, end)
+        )
+        records.append(
+            {"strategy": strategy, "pair": pair, "period": name, "start": start, "end": end,
+             **metrics}
+        )  # fmt: skip
+    return records
+
+
+def evaluate(
+    plan: Plan,
+    argv: list[str],
+    console: Console | None = None,
+    workers: int | None = 1,
+    address: str | None = None,
+) -> dict[str, Any]:
+    """Run every backtest, write ``summary.json`` and ``report.html``; return the summary.
+
+    Args:
+        workers: Backtests at once. 1 runs them one after another in this process, without
+            Ray; more run them as Ray tasks; ``None``: one per core, or per CPU of the cluster.
+        address: A Ray cluster to run them on (default ``RAY_ADDRESS``, else a local Ray).
+    """
     from meta_agent.evaluation.report import ranking, write_report
 
     console = console or Console()
     plan.out.mkdir(parents=True, exist_ok=True)
-    records: list[dict[str, Any]] = []
-    curves: dict[tuple[str, str], pd.DataFrame] = {}
-    with Progress(console=console, transient=False) as progress:
-        task = progress.add_task("backtests", total=len(plan.strategies) * len(plan.pairs))
-        for strategy in plan.strategies:
-            for pair in plan.pairs:
+    keys = [(strategy, pair) for strategy in plan.strategies for pair in plan.pairs]
+    results: dict[tuple[str, str], tuple[pd.DataFrame, list[dict[str, Any]]]] = {}
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
+    with ExitStack() as stack:
+        slots = 1 if workers == 1 else stack.enter_context(ray_session(workers, address))
+        progress = stack.enter_context(
+            Progress(*columns, TimeElapsedColumn(), console=console, transient=False)
+        )
+        task = progress.add_task("backtests", total=len(keys))
+
+        def collect(strategy: str, pair: str, stats: dict[str, Any]) -> None:
+            curve, trades = pair_curve(plan, stats, pair)
+            results[(strategy, pair)] = (curve, pair_records(plan, strategy, pair, curve, trades))
+            progress.advance(task)
+
+        def done(job: Job, stats: dict[str, Any]) -> None:
+            _, strategy, pair = job.args
+            collect(strategy, pair, stats)
+
+        def show(running: list[Job]) -> None:
+            names = [job.name for job in running]
+            more = f" +{len(names) - 3} more" if len(names) > 3 else ""
+            text = f"backtesting {', '.join(names[:3])}{more}" if names else "backtests done"
+            progress.update(task, description=text)
+
+        if workers == 1:
+            for strategy, pair in keys:
                 progress.update(task, description=f"backtesting {strategy} on {pair}")
-                stats = backtest(plan, strategy, pair)
-                curve, trades = pair_curve(plan, stats, pair)
-                curves[(strategy, pair)] = curve
-                for name, start, end in periods(plan):
-                    metrics = (
-                        compute_metrics(curve, trades)
-                        if name == "whole"
-                        else window(curve, trades, start, end)
-                    )
-                    records.append(
-                        {"strategy": strategy, "pair": pair, "period": name,
-                         "start": start, "end": end, **metrics}
-                    )  # fmt: skip
-                progress.advance(task)
+                collect(strategy, pair, backtest(plan, strategy, pair))
+        else:
+            # FreqAI's (training) first: the longest start while the short ones fill the slots.
+            order = sorted(keys, key=lambda key: key[0] not in FREQAI_STRATEGIES)
+            jobs = [
+                Job(f"{strategy} on {pair}", (plan, strategy, pair), freqai_lock(plan, strategy))
+                for strategy, pair in order
+            ]
+            run_tasks(backtest, jobs, slots, done, show)
+    records = [record for key in keys for record in results[key][1]]
+    curves = {key: results[key][0] for key in keys}
     summary = {
         "command": argv,
         "config_hash": plan.config_hash,
