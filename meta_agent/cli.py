@@ -120,6 +120,31 @@ def _evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _ablation(args: argparse.Namespace) -> int:
+    import json
+
+    from freqtrade.misc import deep_merge_dicts
+
+    from meta_agent.evaluation.ablation import run_ablation
+
+    config: dict[str, object] = {}
+    for path in args.config:
+        config = deep_merge_dicts(json.loads(Path(path).read_text()), config)
+    config.setdefault("user_data_dir", "user_data")
+    table = run_ablation(
+        config,
+        Path(args.datadir),
+        args.pairs,
+        args.folds,
+        args.seeds,
+        Path(args.out),
+        fee=args.fee,
+        workers=args.workers,
+    )
+    print(table.to_markdown(index=False, floatfmt=".2f"))
+    return 0
+
+
 def _positive_int(text: str) -> int:
     value = int(text)
     if value < 1:
@@ -186,6 +211,20 @@ def build_parser() -> argparse.ArgumentParser:
         "(default: $RAY_ADDRESS, else a local Ray on loopback)",
     )
     evaluate.set_defaults(func=_evaluate)
+
+    ablation = commands.add_parser(
+        "ablation",
+        help="walk-forward ablation of the allocator's levers (cheap, outside Freqtrade)",
+    )
+    ablation.add_argument("--config", nargs="+", default=["config.json"])
+    ablation.add_argument("--datadir", default="user_data/data/binance")
+    ablation.add_argument("--pairs", nargs="+", default=["BTC/USDT", "ETH/USDT"])
+    ablation.add_argument("--folds", nargs="+", type=int, default=[2021, 2022])
+    ablation.add_argument("--seeds", type=_positive_int, default=3)
+    ablation.add_argument("--fee", type=float, default=0.004)
+    ablation.add_argument("--workers", type=_positive_int, default=2)
+    ablation.add_argument("--out", default="user_data/ablation")
+    ablation.set_defaults(func=_ablation)
 
     report = commands.add_parser("report", help="reports that the README quotes")
     report_commands = report.add_subparsers(dest="report_command", required=True)
