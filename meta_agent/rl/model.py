@@ -55,16 +55,16 @@ ATTRIBUTION_PREFIX = "%%-attr_"
 REGIME_PREFIX, REGIME_SUFFIX = "%-trend_regime", "_1d"
 
 
-def regime_column(columns: Any) -> str:
-    """The raw daily trend regime column among ``columns`` (FreqAI's merged 1d feature)."""
-    found = [c for c in columns if c.startswith(REGIME_PREFIX) and c.endswith(REGIME_SUFFIX)]
-    if len(found) != 1:
+def regime_column(columns: Any, pair: str) -> str:
+    """The pair's raw daily trend regime column among ``columns`` (FreqAI's merged 1d feature,
+    ``%-trend_regime_gen_<pair>_1d``; correlated pairs and shifted copies have other names)."""
+    name = f"{REGIME_PREFIX}_gen_{pair.replace(':', '')}{REGIME_SUFFIX}"
+    if name not in columns:
         raise ConfigError(
-            "`meta_rl.base` = 'trend_regime' needs exactly one daily trend regime feature "
-            f"({REGIME_PREFIX}...{REGIME_SUFFIX}); found {found}. Add '1d' to "
-            "`freqai.feature_parameters.include_timeframes`."
+            f"`meta_rl.base` = 'trend_regime' needs the daily trend regime feature {name}; it is "
+            "missing. Add '1d' to `freqai.feature_parameters.include_timeframes`."
         )
-    return found[0]
+    return name
 
 
 def _check_model_choice(rl_config: dict[str, Any]) -> None:
@@ -170,6 +170,16 @@ class MetaRLModelBase(BaseReinforcementLearningModel):
                 "`meta_rl.validation_gate` scores agents on FreqAI's test split: set "
                 "`freqai.data_split_parameters.test_size` above 0 (e.g. 0.2)."
             )
+        split = config["freqai"].get("data_split_parameters", {})
+        shuffled = split.get("shuffle") or config["freqai"].get("feature_parameters", {}).get(
+            "shuffle_after_split"
+        )
+        if shuffled:
+            raise ConfigError(
+                "MetaRL steps through the training window in time order: set "
+                "`freqai.data_split_parameters.shuffle` false and leave "
+                "`freqai.feature_parameters.shuffle_after_split` off."
+            )
         # Live only: the limits the next orders will meet (locks, other pairs' exposure),
         # set by the strategy at the start of every bot loop.
         self.risk_view: RiskView | None = None
@@ -213,11 +223,16 @@ class MetaRLModelBase(BaseReinforcementLearningModel):
         def load_ensemble(coin: str, dk: FreqaiDataKitchen) -> Any:
             first, model_type = load_first_member(coin, dk)
             info = dk.data.get(ENSEMBLE_KEY)
-            if info is None or first is None:
+            # Live, FreqAI hands back the model it holds in memory: after a retrain, the
+            # ensemble itself; after a restart, the first member until it is completed here.
+            if info is None or first is None or isinstance(first, SeedEnsemble):
                 return first
             path = Path(dk.data_path) / f"{dk.model_filename}_model.zip"
             types = info.get("model_types") or [model_type] * int(info["members"])
-            return SeedEnsemble.load(first, path, info, [algorithm_class(t) for t in types])
+            ensemble = SeedEnsemble.load(first, path, info, [algorithm_class(t) for t in types])
+            if dk.live:
+                self.dd.model_dictionary[coin] = ensemble
+            return ensemble
 
         self.dd.load_data = load_ensemble
 
@@ -244,11 +259,11 @@ class MetaRLModelBase(BaseReinforcementLearningModel):
             return np.ones(len(dates), dtype=bool)
         return decision_candles(dates, self.config["timeframe"], every)
 
-    def _base_levels(self, frame: DataFrame) -> np.ndarray | None:
+    def _base_levels(self, frame: DataFrame, pair: str) -> np.ndarray | None:
         """Level index of the base policy per row of ``frame`` (raw features), if configured."""
         if self.meta_config.base is None:
             return None
-        regime = frame[regime_column(frame.columns)].to_numpy(dtype=np.float64)
+        regime = frame[regime_column(frame.columns, pair)].to_numpy(dtype=np.float64)
         return nearest_level_index(regime, self.levels)
 
     def set_train_and_eval_environments(
@@ -272,7 +287,7 @@ class MetaRLModelBase(BaseReinforcementLearningModel):
                 )
             raw = self._train_frame.loc[prices.index]
             decided = self._decisions(raw["date"])
-            base = self._base_levels(raw)
+            base = self._base_levels(raw, dk.pair)
             slices[name] = (
                 features.to_numpy(dtype=np.float32)[decided],
                 prices["close"].to_numpy(dtype=np.float64)[decided],
@@ -431,7 +446,7 @@ class MetaRLModelBase(BaseReinforcementLearningModel):
             new_rows = np.flatnonzero(new)
             decided = self._decisions(dates.iloc[new_rows])
             rows = new_rows[decided]
-            base = self._base_levels(unfiltered_df)
+            base = self._base_levels(unfiltered_df, dk.pair)
             held_before = state.position.exposure
             decisions = rollout_decisions(
                 runner_for(self.model),
@@ -448,6 +463,9 @@ class MetaRLModelBase(BaseReinforcementLearningModel):
             state.last_date = dates.iloc[new_rows[-1]]
             background = dk.data.get(BACKGROUND_KEY)
             attributions = DataFrame()
+            # When the gate kept the base, the decisions are the base's: nothing to attribute
+            # to the sources (the columns stay 0).
+            agent_traded = not isinstance(self.model, SeedEnsemble) or self.model.use_agent
             if self.meta_config.attribution and background is not None and len(rows):
                 attributions = explain_decisions(
                     self.model,
@@ -456,6 +474,8 @@ class MetaRLModelBase(BaseReinforcementLearningModel):
                     list(features.columns),
                     self.meta_config.sources,
                 )
+                if not agent_traded:
+                    attributions = attributions * 0.0
             for name, values in attributions.items():
                 pred_df[f"{ATTRIBUTION_PREFIX}{name}"] = 0.0
                 pred_df.loc[rows, f"{ATTRIBUTION_PREFIX}{name}"] = values.to_numpy()

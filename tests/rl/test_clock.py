@@ -58,3 +58,19 @@ def test_daily_clock_backtest_equals_live_and_changes_only_at_decisions() -> Non
         decisions.append(live.predict(frame.iloc[t : t + 1], kitchen(1))[0]["&-action"].iloc[0])
     np.testing.assert_array_equal(exposures, np.array(decisions))
     assert live.agent_state["BTC/USD"].position == backtest.agent_state["BTC/USD"].position
+
+
+def test_regime_column_is_the_pairs_own_daily_feature() -> None:
+    from meta_agent.errors import ConfigError
+    from meta_agent.rl.model import regime_column
+
+    columns = [
+        "%-trend_regime_gen_ETH/USDT_1d",
+        "%-trend_regime_gen_shift-1_BTC/USDT_1d",
+        "%-trend_regime_gen_BTC/USDT_1d",
+        "%-trend_regime_gen_BTC/USDT_4h",
+    ]
+    assert regime_column(columns, "BTC/USDT") == "%-trend_regime_gen_BTC/USDT_1d"
+    assert regime_column(["%-trend_regime_gen_BTC/USDTUSDT_1d"], "BTC/USDT:USDT")
+    with pytest.raises(ConfigError, match="include_timeframes"):
+        regime_column(columns[3:], "BTC/USDT")
