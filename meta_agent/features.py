@@ -18,9 +18,6 @@ from freqtrade.exchange import timeframe_to_minutes
 from meta_agent.signals import SourceContext, make
 from meta_agent.trend_regime import trend_regime
 
-#: The timeframe whose candles the trend regime is computed on.
-REGIME_TIMEFRAME = "1d"
-
 VOLATILITY_WINDOW = 24  # candles of the timeframe
 TREND_FAST, TREND_SLOW, ATR_PERIOD = 5, 20, 14
 #: Candles of each timeframe before its context features are defined. Kraken serves at most

@@ -23,6 +23,8 @@ import pandas as pd
 #: (fast, slow) EMA spans in days (Baz et al. 2015).
 DEFAULT_SPANS: tuple[tuple[int, int], ...] = ((8, 24), (16, 48), (32, 96))
 DEFAULT_VOL_WINDOW = 30
+#: The timeframe whose candles the regime is computed on.
+REGIME_TIMEFRAME = "1d"
 DAYS_PER_YEAR = 365
 
 

@@ -15,7 +15,6 @@ from pandas import DataFrame
 
 from meta_agent.exposure_strategy import TargetExposureStrategy
 from meta_agent.features import (
-    REGIME_TIMEFRAME,
     raw_prices,
     regime_features,
     signal_features,
@@ -26,6 +25,7 @@ from meta_agent.features import (
 from meta_agent.feeds import is_trading, refresh_live_feed, source_context
 from meta_agent.notify import notify_exposure_change
 from meta_agent.plotting import SIGNAL_PREFIX, plot_config
+from meta_agent.trend_regime import REGIME_TIMEFRAME
 
 TARGET = "&-action"
 

@@ -40,7 +40,7 @@ from meta_agent.rl.inference import SUPPORTED_MODEL_TYPES
 from meta_agent.rl.masks import action_mask
 from meta_agent.rl.rollout import AgentState, rollout_decisions
 from meta_agent.rl.selection import SB3_CONTRIB, algorithm_class, select_model
-from meta_agent.trend_regime import nearest_level_index
+from meta_agent.trend_regime import REGIME_TIMEFRAME, nearest_level_index
 
 logger = logging.getLogger(__name__)
 
@@ -163,6 +163,13 @@ class MetaRLModelBase(BaseReinforcementLearningModel):
             max_exposure=static_max_exposure(meta_config.risk, max(slots, 1)),
         )
         self.action_map = ActionMap(len(levels), residual=meta_config.base is not None)
+        timeframes = config["freqai"].get("feature_parameters", {}).get("include_timeframes", [])
+        if meta_config.base is not None and REGIME_TIMEFRAME not in timeframes:
+            raise ConfigError(
+                f"`meta_rl.base` = '{meta_config.base}' adjusts the daily trend regime: add "
+                f"'{REGIME_TIMEFRAME}' to `freqai.feature_parameters.include_timeframes` "
+                f"(now {timeframes})."
+            )
         if meta_config.validation_gate and not config["freqai"].get(
             "data_split_parameters", {}
         ).get("test_size", 0.1):

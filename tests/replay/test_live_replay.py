@@ -76,6 +76,9 @@ def bot_config(userdir: Path, exchange: ReplayExchange, port: int) -> dict[str, 
     freqai = config["freqai"]
     freqai.update(identifier="replay", train_period_days=30, live_retrain_hours=24)
     freqai["feature_parameters"]["include_timeframes"] = ["1h"]
+    # A few days of replay need hourly decisions to scale, exit and trip the loss cap; without
+    # 1d candles there is no trend regime to adjust. The seed ensemble (3) stays as shipped.
+    config["meta_rl"].update(decision_every=1, base=None, validation_gate=False)
     freqai["model_training_parameters"].update(n_steps=128, batch_size=32)
     freqai["rl_config"].update(net_arch=[16, 16], train_cycles=2)
     config["api_server"].update(
