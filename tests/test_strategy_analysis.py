@@ -15,12 +15,16 @@ from tests.freqtrade_cli import run_offline
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 STRATEGIES = standalone_strategies()
 # Spans where every source has data and signals: social index ends 2021-05, news 2021-10..2022-07.
-TIMERANGE = {"SocialSentiment": "20200101-20210601", "NewsAttention": "20211015-20220705"}
+TIMERANGE = {
+    "SocialSentiment": "20200101-20210601",
+    "NewsAttention": "20211015-20220705",
+    "TrendRegime": "20200101-20221231",  # a slow rule: three years hold enough trades
+}
 RECURSIVE_TOLERANCE_PCT = 1.0
 # Baselines of the evaluation. The stacking model is refit on whatever history precedes each
 # boundary, so a longer startup changes it by design: it is judged for lookahead only.
-LOOKAHEAD = [*sorted(STRATEGIES), "EqualWeightVote", "StackingBaseline"]
-RECURSIVE = [*sorted(STRATEGIES), "EqualWeightVote"]
+LOOKAHEAD = [*sorted(STRATEGIES), "EqualWeightVote", "StackingBaseline", "TrendRegime"]
+RECURSIVE = [*sorted(STRATEGIES), "EqualWeightVote", "TrendRegime"]
 
 
 def test_every_registered_source_has_a_standalone_strategy() -> None:
