@@ -283,18 +283,12 @@ def run_one(
         ensemble = SeedEnsemble(
             members, follow_base=action_map.follow_base if variant.base else None
         )
+
+        # The traded window, decided by the ensemble as gated at the time of the call.
+        window = (trade_x, data.close[trade_rows], LEVELS, mask, fee)
+        options: dict[str, Any] = {"base": base(trade_rows), "band": variant.band}
         if variant.gate:
-            ungated[trade_rows] = rollout(
-                runner_for(ensemble),
-                trade_x,
-                data.close[trade_rows],
-                LEVELS,
-                mask,
-                fee,
-                ungated_state,
-                base=base(trade_rows),
-                band=variant.band,
-            )
+            ungated[trade_rows] = rollout(runner_for(ensemble), *window, ungated_state, **options)
             gate(
                 ensemble,
                 val_x,
@@ -306,18 +300,7 @@ def run_one(
                 variant.band,
             )
             gates.append(ensemble.use_agent)
-        exposures = rollout(
-            runner_for(ensemble),
-            trade_x,
-            data.close[trade_rows],
-            LEVELS,
-            mask,
-            fee,
-            state,
-            base=base(trade_rows),
-            band=variant.band,
-        )
-        held[trade_rows] = exposures
+        held[trade_rows] = rollout(runner_for(ensemble), *window, state, **options)
         window_start = window_end
     gated = result(pd.Series(held).ffill().fillna(0.0).to_numpy(), gates)
     if not variant.gate:

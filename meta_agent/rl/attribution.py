@@ -137,6 +137,26 @@ def global_importance(frame: pd.DataFrame) -> dict[str, float]:
     return {name: float(v / total) if total > 0 else 0.0 for name, v in mean_abs.items()}
 
 
+def member_mean_values(
+    model: Any,
+    background: np.ndarray,
+    observations: np.ndarray,
+    actions: np.ndarray,
+    lstm_start: Any = None,
+) -> np.ndarray:
+    """SHAP values of each row's action, averaged over a seed ensemble's members (one model:
+    its own). ``lstm_start``: one LSTM state per member (a list), or one for all."""
+    members = member_models(model)
+    starts = lstm_start if isinstance(lstm_start, list) else [lstm_start] * len(members)
+    return np.mean(
+        [
+            PolicyExplainer(member, background, start).explain(observations, actions).values
+            for member, start in zip(members, starts, strict=True)
+        ],
+        axis=0,
+    )
+
+
 def training_background(
     model: Any, env: ExposureEnv, feature_names: list[str], sources: list[str], size: int
 ) -> tuple[np.ndarray, dict[str, float]]:
@@ -156,13 +176,7 @@ def training_background(
     rows = np.linspace(0, len(decisions.actions) - 1, min(size, len(decisions.actions)))
     rows = rows.astype(int)
     background = decisions.observations[rows]
-    values = np.mean(
-        [
-            PolicyExplainer(member, background).explain(background, decisions.actions[rows]).values
-            for member in member_models(model)
-        ],
-        axis=0,
-    )
+    values = member_mean_values(model, background, background, decisions.actions[rows])
     importance = global_importance(grouped(values, feature_groups(feature_names, sources)))
     return background, importance
 
@@ -176,18 +190,8 @@ def explain_decisions(
 ) -> pd.DataFrame:
     """Grouped attribution of every decision of a rollout, in one batch. A seed ensemble's
     decision is explained as the mean of its members' attributions of the action taken."""
-    members = member_models(model)
-    starts = decisions.lstm_start
-    if not isinstance(starts, list):
-        starts = [starts] * len(members)
-    values = np.mean(
-        [
-            PolicyExplainer(member, background, start)
-            .explain(decisions.observations, decisions.actions)
-            .values
-            for member, start in zip(members, starts, strict=True)
-        ],
-        axis=0,
+    values = member_mean_values(
+        model, background, decisions.observations, decisions.actions, decisions.lstm_start
     )
     return grouped(values, feature_groups(feature_names, sources))
 

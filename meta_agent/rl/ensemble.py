@@ -20,6 +20,7 @@ import numpy as np
 from meta_agent.rl.inference import EnsembleRunner, PolicyRunner, Runner
 from meta_agent.rl.position import equity_curve
 from meta_agent.rl.rollout import AgentState, rollout
+from meta_agent.rl.selection import sharpe
 
 logger = logging.getLogger(__name__)
 
@@ -110,13 +111,6 @@ def member_models(model: Any) -> list[Any]:
     return list(model.members) if isinstance(model, SeedEnsemble) else [model]
 
 
-def step_sharpe(equity: np.ndarray) -> float:
-    """Per-step Sharpe ratio of an equity curve (mean / std of log returns; 0 if flat)."""
-    returns = np.diff(np.log(equity))
-    spread = returns.std()
-    return float(returns.mean() / spread) if spread > 0 else 0.0
-
-
 def gate(
     ensemble: SeedEnsemble,
     features: np.ndarray,
@@ -139,7 +133,7 @@ def gate(
         exposures = rollout(
             runner, features, prices, levels, mask, fee, AgentState(), base=base, band=band
         )
-        scores[name] = step_sharpe(equity_curve(exposures, prices, fee))
+        scores[name] = sharpe(equity_curve(exposures, prices, fee))
     ensemble.scores = scores
     ensemble.use_agent = scores["agent"] > scores["base"]
     logger.info(

@@ -52,7 +52,7 @@ GLOBAL_FILE = "attribution_global.json"
 ATTRIBUTION_PREFIX = "%%-attr_"
 #: The daily trend regime feature (``meta_agent.features.regime_features``), as FreqAI names it
 #: once merged from the 1d timeframe: ``%-trend_regime_gen_<pair>_1d``.
-REGIME_PREFIX, REGIME_SUFFIX = "%-trend_regime", "_1d"
+REGIME_PREFIX, REGIME_SUFFIX = "%-trend_regime", f"_{REGIME_TIMEFRAME}"
 
 
 def regime_column(columns: Any, pair: str) -> str:
