@@ -38,3 +38,7 @@ class ObservationContractError(MetaRLError):
 
 class ReplayError(MetaRLError):
     """A replayed run cannot go on (the replay ended, or FreqAI owes a model too long)."""
+
+
+class TaskFailedError(MetaRLError):
+    """A job of a parallel run raised or its worker kept dying; the message names the job."""

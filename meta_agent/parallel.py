@@ -26,7 +26,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import IO, Any
 
-from meta_agent.errors import MetaRLError
+from meta_agent.errors import TaskFailedError
+
+__all__ = ["Job", "TaskFailedError", "call_process", "local_cores", "ray_session", "run_tasks"]
 
 #: Where a local Ray instance listens. Ray would turn 127.0.0.1 into the machine's outward
 #: address; another loopback address keeps every connection on this machine.
@@ -35,10 +37,6 @@ LOOPBACK = "127.0.0.2"
 MAX_RETRIES = 2
 #: How long a stopped run waits for its cancelled tasks to end their child processes.
 CANCEL_GRACE_S = 30.0
-
-
-class TaskFailedError(MetaRLError):
-    """A job of a parallel run raised or its worker kept dying; the message names the job."""
 
 
 @dataclass(frozen=True)
