@@ -4,6 +4,7 @@ commands come only from listed users."""
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -40,6 +41,106 @@ def secrets_in(node: Any, path: str = "") -> list[str]:
     return found
 
 
+_CREDENTIAL_KEYS = r"api_?key|private_?key|secret(?:_?key)?|password|passphrase|jwt_secret_key|ws_token|token|key|uid"
+#: Each pattern's last group is the secret. Values shorter than 8 characters, references to the
+#: environment (``${VAR}``) and redactions (``***``) are not secrets.
+SECRET_PATTERNS: dict[str, re.Pattern[str]] = {
+    "credential": re.compile(
+        rf"""(?i)["']?\b({_CREDENTIAL_KEYS})\b["']?\s*[:=]\s*["']([^"'\s$*{{<]{{8,}})["']"""
+    ),
+    "YAML credential": re.compile(
+        rf"""(?im)^\s*({_CREDENTIAL_KEYS})\s*:\s*([^\s"'#{{}}\[\]$*<]{{8,}})\s*$"""
+    ),
+    "webhook URL": re.compile(
+        r"(?i)(hooks\.slack\.com/services/[\w/]{8,}|discord(?:app)?\.com/api/webhooks/\d+/"
+        r"[\w-]{8,}|api\.telegram\.org/bot\d+:[\w-]{8,})"
+    ),
+    "URL with a token": re.compile(
+        r"(?i)https?://[^\s\"'<>]*[?&](?:auth_)?(?:token|key|apikey|api_key|secret|password)="
+        r"([^&\s\"'<>{$*]{8,})"
+    ),
+    "URL with a password": re.compile(
+        r"(?i)\b[a-z][a-z0-9+.-]*://[^/\s:@\"'<>]+:([^@\s/\"'<>{$*]+)@"
+    ),
+}
+#: Credentials of throw-away test configs (written to a temporary folder, never used elsewhere).
+TEST_ONLY_VALUES = {"replay-only-jwt-secret-", "replay-only-ws-token"}
+
+
+def tracked_text_files() -> list[Path]:
+    listed = (
+        subprocess.run(["git", "ls-files", "-z"], cwd=PROJECT_ROOT, capture_output=True, check=True)
+        .stdout.decode()
+        .split("\0")
+    )
+    paths = [PROJECT_ROOT / name for name in listed if name]
+    return [path for path in paths if path.is_file() and b"\0" not in path.read_bytes()[:8192]]
+
+
+def secrets_in_text(text: str) -> list[str]:
+    """``pattern: match`` for every committed-secret pattern found in ``text``."""
+    found = []
+    for kind, pattern in SECRET_PATTERNS.items():
+        for match in pattern.finditer(text):
+            if match.group(match.lastindex or 0) not in TEST_ONLY_VALUES:
+                found.append(f"{kind}: {match.group(0)}")
+    return found
+
+
+def test_no_tracked_file_holds_a_secret() -> None:
+    files = tracked_text_files()
+    assert PROJECT_ROOT / "meta_agent" / "security.py" in files and len(files) > 100
+    found = {
+        str(path.relative_to(PROJECT_ROOT)): hits
+        for path in files
+        if (hits := secrets_in_text(path.read_text(errors="replace")))
+    }
+    assert found == {}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "exchange = ccxt.kraken({'apiKey': 'K" + "3y" * 10 + "', 'secret': 'x'})",
+        'api = ccxt.binance({"privateKey": "0x' + "ab" * 16 + '"})',
+        "exchange:\n  name: kraken\n  secret: " + "Zm9v" * 6 + "\n",
+        "password = '" + "hunter2" * 2 + "'",
+        "webhook: https://hooks.slack.com/services/" + "T000/B000/" + "x" * 24,
+        "url = 'https://discord.com/api/webhooks/" + "123456/" + "abc-" * 8 + "'",
+        "send('https://api.telegram.org/bot" + "12345:" + "AAH" * 10 + "/sendMessage')",
+        "https://cryptopanic.com/api/v1/posts/?auth_token=" + "f00d" * 8,
+        '"db_url": "postgresql+psycopg://ft:' + "pw" * 6 + '@db.example.com/trades"',
+    ],
+)
+def test_the_text_scanner_finds_each_kind_of_secret(text: str) -> None:
+    assert secrets_in_text(text) != []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '"key": "", "secret": ""',
+        "token_env: str = 'CRYPTOPANIC_TOKEN'",
+        '"db_url": "sqlite:///tradesv3.sqlite"',
+        "FREQTRADE__API_SERVER__PASSWORD=${API_PASSWORD}",
+        "jwt_secret_key = os.environ['JWT']",
+    ],
+)
+def test_the_text_scanner_passes_empty_values_and_references(text: str) -> None:
+    assert secrets_in_text(text) == []
+
+
+@pytest.mark.parametrize(
+    ("name", "ignored"), [(".env", True), (".env.local", True), (".env.prod", True),
+                          (".env.example", False)]
+)  # fmt: skip
+def test_env_files_are_git_ignored_except_the_example(name: str, ignored: bool) -> None:
+    result = subprocess.run(
+        ["git", "check-ignore", "-q", "--no-index", name], cwd=PROJECT_ROOT, check=False
+    )
+    assert (result.returncode == 0) is ignored, name
+
+
 def test_no_committed_config_holds_a_secret() -> None:
     files = committed_json()
     assert PROJECT_ROOT / "config.json" in files and PROJECT_ROOT / "config.futures.json" in files
@@ -72,16 +173,40 @@ def test_loopback_or_disabled_api_needs_nothing() -> None:
     check_api_server({"api_server": {"enabled": False, "listen_ip_address": "0.0.0.0"}})
 
 
+STRONG = "correct-" + "horse-battery"  # split: the committed-secret scan reads this file
+JWT = "j" * 40
+NAME = "freqtrader-bot"
+
+
+def exposed(**settings: Any) -> dict[str, Any]:
+    return api(**{"listen_ip_address": "0.0.0.0", "username": "freqtrader"} | settings)
+
+
 def test_exposed_api_without_password_or_own_jwt_secret_is_refused() -> None:
     with pytest.raises(
         ConfigError, match=r"listens on 0\.0\.0\.0.*`api_server\.password` is empty"
     ):
-        check_api_server(api(listen_ip_address="0.0.0.0", password=""))
+        check_api_server(exposed(password=""))
     with pytest.raises(ConfigError, match="public default"):
-        check_api_server(
-            api(listen_ip_address="0.0.0.0", password="s3cret", jwt_secret_key=DEFAULT_JWT_SECRET)
-        )
-    check_api_server(api(listen_ip_address="0.0.0.0", password="s3cret", jwt_secret_key="x" * 40))
+        check_api_server(exposed(password=STRONG, jwt_secret_key=DEFAULT_JWT_SECRET))
+    check_api_server(exposed(password=STRONG, jwt_secret_key=JWT))
+
+
+@pytest.mark.parametrize(
+    ("settings", "problem"),
+    [
+        ({"password": "x"}, r"`api_server\.password` has 1 characters \(at least 12 required\)"),
+        ({"password": "s3cret-" + "pw12"}, r"has 11 characters"),
+        ({"username": NAME, "password": NAME}, "equals `api_server.user"),
+        ({"username": "", "password": STRONG}, r"`api_server\.username` is empty"),
+    ],
+)
+def test_exposed_api_needs_a_strong_password_and_a_username(
+    settings: dict[str, str], problem: str
+) -> None:
+    with pytest.raises(ConfigError, match=problem):
+        check_api_server(exposed(jwt_secret_key=JWT, **settings))
+    check_api_server(api(jwt_secret_key=JWT, **settings))  # loopback: Freqtrade's own rules
 
 
 def test_telegram_commands_need_listed_users() -> None:
@@ -95,7 +220,7 @@ def test_telegram_commands_need_listed_users() -> None:
 
 def test_an_empty_jwt_secret_counts_as_unset() -> None:
     with pytest.raises(ConfigError, match="empty or Freqtrade's public default"):
-        check_api_server(api(listen_ip_address="0.0.0.0", password="s3cret", jwt_secret_key=""))
+        check_api_server(exposed(password=STRONG, jwt_secret_key=""))
 
 
 def test_docker_compose_keeps_secrets_in_a_git_ignored_env_file() -> None:

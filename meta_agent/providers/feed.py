@@ -21,6 +21,7 @@ from typing import Any, Protocol
 import pandas as pd
 
 from meta_agent.errors import DataImportError, FeedUnavailableError
+from meta_agent.security import redact
 from meta_agent.signals.context import Feed
 
 logger = logging.getLogger(__name__)
@@ -105,6 +106,7 @@ class LiveFeed:
             logger.info("Live feed %s recovered.", provider.name)
 
     def _failed(self, provider: Provider, reason: str, now: float) -> None:
+        reason = redact(reason)  # a provider's own error may quote its request
         with self._lock:
             first = provider.name not in self._down
             self._down[provider.name] = reason

