@@ -4,8 +4,10 @@ All providers that are due are fetched concurrently; the loop waits at most ``ti
 seconds, never longer, whatever a provider does. A provider that fails or times out is logged
 once per outage (a warning when it goes down, an info line when it recovers) and its series
 raise FeedUnavailableError, so their sources report ``available=False`` and the bot keeps
-trading on the others. Live rows are laid over the imported history (``history``), so
-trailing statistics have their full window from the first live candle.
+trading on the others. An answer with an implausible row (a timestamp out of range, a value
+outside its documented range: :mod:`meta_agent.providers.checks`) counts as a failure. Live
+rows are laid over the imported history (``history``), so trailing statistics have their full
+window from the first live candle.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from typing import Any, Protocol
 import pandas as pd
 
 from meta_agent.errors import DataImportError, FeedUnavailableError
+from meta_agent.providers.checks import check_frames
 from meta_agent.security import redact
 from meta_agent.signals.context import Feed
 
@@ -86,6 +89,7 @@ class LiveFeed:
             provider = futures[future]
             try:
                 frames = future.result()
+                check_frames(provider.name, frames)
             except (FeedUnavailableError, DataImportError) as err:
                 self._failed(provider, str(err), now)
             except Exception as err:  # a provider bug is contained like an outage

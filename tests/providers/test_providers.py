@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import logging
+import math
+import re
 import socket
 import threading
 from collections.abc import Iterator
@@ -16,6 +18,7 @@ import pytest
 from meta_agent.errors import FeedUnavailableError
 from meta_agent.offline import load_snapshot
 from meta_agent.providers import sources
+from meta_agent.providers.checks import check_frames
 from meta_agent.providers.feed import LiveFeed
 from meta_agent.providers.sources import (
     CcxtDerivativesProvider,
@@ -342,3 +345,82 @@ def test_no_token_reaches_a_log_line_an_error_or_the_feed_state(
     assert all(TOKEN not in reason for reason in feed.down.values())
     if answer != "ok":
         assert provider.name in feed.down
+
+
+def fng_rows(value: object = 50, timestamp_unit: int = 1, days: int = 30) -> str:
+    """alternative.me /fng/ JSON with one ``value`` on the latest day (others neutral)."""
+    rows = [
+        {
+            "value": str(value if i == days - 1 else 50),
+            "value_classification": "Neutral",
+            "timestamp": str(int((START + pd.Timedelta(days=i)).timestamp()) * timestamp_unit),
+        }
+        for i in reversed(range(days))
+    ]
+    return json.dumps({"data": rows})
+
+
+@pytest.mark.parametrize(
+    ("body", "problem"),
+    [
+        (fng_rows(timestamp_unit=1000), r"row 0: `date` = 5\d{4}-.*expected a time from 2009"),
+        (fng_rows(150), r"row 29: `value` = 150.0; expected a number in \[0, 100\]"),
+        (fng_rows(-20), r"row 29: `value` = -20.0; expected a number in \[0, 100\]"),
+        (fng_rows(1e308), r"row 29: `value` = 1e\+308; expected a number in \[0, 100\]"),
+        (fng_rows("nan"), r"row 29: `value` = nan; expected a number in \[0, 100\]"),
+    ],
+    ids=["milliseconds", "150", "-20", "1e308", "nan"],
+)
+def test_an_implausible_fear_and_greed_answer_masks_its_source_not_the_bot(
+    api: FakeApi, caplog: pytest.LogCaptureFixture, body: str, problem: str
+) -> None:
+    api.routes["/fng/"] = Route(body)
+    api.routes["/rss"] = Route(rss_body(), content_type="application/rss+xml")
+    now = [0.0]
+    feed = LiveFeed(
+        [
+            FearGreedProvider(url=f"{api.url}/fng/", ttl=1),
+            RssNewsProvider(urls=(f"{api.url}/rss",)),
+        ],
+        clock=lambda: now[0],
+    )
+    with caplog.at_level(logging.WARNING):
+        feed.refresh()
+        now[0] = 100.0
+        feed.refresh()
+    assert list(feed.down) == ["fear_and_greed"]
+    assert re.match(rf"fear_and_greed: fear_and_greed {problem}", feed.down["fear_and_greed"])
+    assert caplog.text.count("Live feed fear_and_greed unavailable") == 1
+    assert len(feed.series("cryptonews")) == 2  # the other provider still serves
+    candles = pd.DataFrame(
+        {"date": pd.date_range(START + pd.Timedelta(days=29), periods=30, freq="1h", tz="UTC")}
+    ).assign(open=1.0, high=1.0, low=1.0, close=1.0, volume=1.0)
+    frame = make("fear_greed-v1", context=SourceContext("BTC/USD", "1h", feed)).signal(candles)
+    assert not frame["fear_greed-v1__available"].any()
+    assert (frame[["fear_greed-v1__score", "fear_greed-v1__confidence"]] == 0).all().all()
+
+
+def candles_frame(**column: list[float]) -> pd.DataFrame:
+    dates = pd.date_range(START, periods=3, freq="1h", tz="UTC")
+    prices = {name: [100.0, 101.0, 102.0] for name in ("open", "high", "low", "close")}
+    frame = pd.DataFrame({"date": dates, **prices, "volume": [1.0, 1.0, 1.0]} | column)
+    return frame.assign(available_at=frame["date"] + pd.Timedelta("1h"))
+
+
+@pytest.mark.parametrize(
+    ("key", "frame", "problem"),
+    [
+        (("BTC/USDT:USDT", "funding_rate"), candles_frame(open=[0.0001, 3.5, 0.0]), r"row 1: `open` = 3.5"),
+        (("BTC/USDT:USDT", "futures"), candles_frame(close=[100.0, -1.0, 100.0]), r"row 1: `close` = -1.0"),
+        (("BTC/USDT", "spot"), candles_frame(volume=[1.0, 1.0, math.inf]), r"row 2: `volume` = inf"),
+        ("btc_open_interest_usd", pd.DataFrame({"date": [START], "available_at": [START + pd.Timedelta("1D")], "value": [-5.0]}), r"row 0: `value` = -5.0"),
+        ("btc_open_interest_usd", pd.DataFrame({"date": [START], "available_at": [START], "value": [5.0]}), r"row 0: `available_at`.*no earlier than the end of its `date`"),
+        ("cryptonews", pd.DataFrame({"date": [START], "available_at": [pd.NaT], "title": ["x"]}), r"row 0: `available_at` = NaT"),
+    ],
+)  # fmt: skip
+def test_every_providers_rows_are_checked_at_the_boundary(
+    key: object, frame: pd.DataFrame, problem: str
+) -> None:
+    with pytest.raises(FeedUnavailableError, match=problem):
+        check_frames("p", {key: frame})
+    check_frames("p", {key: frame.iloc[:0]})  # no row, nothing implausible
