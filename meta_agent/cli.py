@@ -120,6 +120,51 @@ def _evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _train(args: argparse.Namespace) -> int:
+    import json
+
+    from freqtrade.misc import deep_merge_dicts
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    from meta_agent.rl.train_jobs import TrainingPlan, train
+
+    pairs = args.pairs
+    if not pairs:
+        config: dict[str, object] = {}
+        for path in args.config:
+            config = deep_merge_dicts(json.loads(Path(path).read_text()), config)
+        exchange = config.get("exchange")
+        pairs = exchange.get("pair_whitelist", []) if isinstance(exchange, dict) else []
+    if not pairs:
+        raise MetaRLError("No pairs: pass --pairs or set exchange.pair_whitelist in the config.")
+    backtest_args = [arg for path in args.config for arg in ("--config", str(path))]
+    backtest_args += ["--strategy", args.strategy, "--timerange", args.timerange]
+    if args.userdir:
+        backtest_args += ["--userdir", str(args.userdir)]
+    if args.datadir:
+        backtest_args += ["--datadir", str(args.datadir)]
+    if args.fee is not None:
+        backtest_args += ["--fee", str(args.fee)]
+    plan = TrainingPlan(tuple(backtest_args), tuple(pairs), Path(args.logs))
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
+    with Progress(*columns) as progress:
+        bar = progress.add_task("training", total=None)
+
+        def show(done: int, total: int, running: list[str]) -> None:
+            text = ", ".join(running) if running else "trainings done"
+            progress.update(bar, completed=done, total=total, description=text)
+
+        windows = train(plan, workers=args.workers, address=args.address, on_progress=show)
+    reused = sum(window.reused for window in windows)
+    folders = sorted({str(Path(window.data_path).parent) for window in windows})
+    print(
+        f"Trained {len(windows) - reused} windows ({reused} already trained) for "
+        f"{', '.join(pairs)}; models in {', '.join(folders)}. `freqtrade backtesting` with the "
+        "same --config and --timerange now decides from them."
+    )
+    return 0
+
+
 def _ablation(args: argparse.Namespace) -> int:
     import json
 
@@ -211,6 +256,32 @@ def build_parser() -> argparse.ArgumentParser:
         "(default: $RAY_ADDRESS, else a local Ray on loopback)",
     )
     evaluate.set_defaults(func=_evaluate)
+
+    training = commands.add_parser(
+        "train",
+        help="train a MetaRL walk-forward backtest's windows in parallel (Ray); the backtest "
+        "with the same arguments then reuses the models",
+    )
+    training.add_argument("--config", type=Path, action="append", required=True)
+    training.add_argument("--timerange", required=True, help="the backtest's, YYYYMMDD-YYYYMMDD")
+    training.add_argument("--pairs", nargs="+", help="default: the config's pair_whitelist")
+    training.add_argument("--userdir", type=Path, help="as for freqtrade backtesting")
+    training.add_argument("--datadir", type=Path, help="as for freqtrade backtesting")
+    training.add_argument("--fee", type=float, help="as for freqtrade backtesting")
+    training.add_argument("--strategy", default="MetaRL")
+    training.add_argument(
+        "--workers",
+        type=_positive_int,
+        help="trainings at once, as Ray tasks (default: one per core, or per CPU of the "
+        "cluster); 1: one after another, without Ray",
+    )
+    training.add_argument(
+        "--address",
+        help="run on this Ray cluster, e.g. 10.0.0.5:6379, ray://head:10001 or auto "
+        "(default: $RAY_ADDRESS, else a local Ray on loopback)",
+    )
+    training.add_argument("--logs", default="user_data/logs/train", help="one log per task")
+    training.set_defaults(func=_train)
 
     ablation = commands.add_parser(
         "ablation",

@@ -40,6 +40,7 @@ from meta_agent.rl.inference import SUPPORTED_MODEL_TYPES
 from meta_agent.rl.masks import action_mask
 from meta_agent.rl.rollout import AgentState, rollout_decisions
 from meta_agent.rl.selection import SB3_CONTRIB, algorithm_class, select_model
+from meta_agent.rl.walkforward import TrainedWindow, WindowShare, train_windows
 from meta_agent.trend_regime import REGIME_TIMEFRAME, nearest_level_index
 
 logger = logging.getLogger(__name__)
@@ -65,6 +66,21 @@ def regime_column(columns: Any, pair: str) -> str:
             "missing. Add '1d' to `freqai.feature_parameters.include_timeframes`."
         )
     return name
+
+
+def _decide_every_window(dk: FreqaiDataKitchen) -> None:
+    """Make ``dk`` answer FreqAI's "are this window's cached predictions valid?" with no.
+
+    The check also tells FreqAI where the window's predictions are written afterwards
+    (``backtesting_predictions/<model>_prediction.feather``, which FreqUI reads): keep that.
+    """
+
+    def never_valid(length: int) -> bool:
+        folder = Path(dk.full_path) / dk.backtest_predictions_folder
+        dk.backtesting_results_path = folder / f"{dk.model_filename}_prediction.feather"
+        return False
+
+    dk.check_if_backtest_prediction_is_valid = never_valid
 
 
 def _check_model_choice(rl_config: dict[str, Any]) -> None:
@@ -193,6 +209,10 @@ class MetaRLModelBase(BaseReinforcementLearningModel):
         # Each pair's agent state (position, LSTM), carried from one prediction to the next:
         # backtest window to window, live candle to candle.
         self.agent_state: dict[str, AgentState] = {}
+        # A parallel training task (meta_agent.rl.train_jobs): the windows it trains, and
+        # what it trained.
+        self.window_share: WindowShare | None = None
+        self.trained_windows: list[TrainedWindow] = []
         self._wrap_model_loading()
 
     def set_risk_view(self, view: RiskView) -> None:
@@ -228,6 +248,11 @@ class MetaRLModelBase(BaseReinforcementLearningModel):
                 rl_config["model_type"], self.dd.model_type = configured
 
         def load_ensemble(coin: str, dk: FreqaiDataKitchen) -> Any:
+            if not dk.live:
+                # FreqAI keeps the last *trained* window's metadata and pipelines in memory and
+                # would hand them to a later window loaded from disk (a backtest resumed after
+                # some windows were trained): each window loads its own.
+                self.dd.meta_data_dictionary.pop(coin, None)
             first, model_type = load_first_member(coin, dk)
             info = dk.data.get(ENSEMBLE_KEY)
             # Live, FreqAI hands back the model it holds in memory: after a retrain, the
@@ -335,6 +360,34 @@ class MetaRLModelBase(BaseReinforcementLearningModel):
         except Exception as err:
             self._training_error = f"{type(err).__name__}: {err}"
             raise
+
+    def start_backtesting(
+        self,
+        dataframe: DataFrame,
+        metadata: dict[str, Any],
+        dk: FreqaiDataKitchen,
+        strategy: Any,
+    ) -> FreqaiDataKitchen:
+        """FreqAI's walk-forward backtest, except that every window is decided again.
+
+        FreqAI would reuse a window's cached predictions (``backtesting_predictions/``); those
+        were decided from the agent state the earlier run held, which this run does not have
+        (a resumed or shorter run, another first window), and FreqAI would compare their
+        feature list with the strategy's. MetaRL instead reloads each window's saved model and
+        decides the windows in order, carrying its state: a re-run decides exactly as the
+        first run did. Deciding is cheap next to training, which saved models still spare.
+
+        With :attr:`window_share` set (a parallel training task) only those windows are
+        trained and saved, and nothing is predicted.
+        """
+        _decide_every_window(dk)
+        if self.window_share is None:
+            return super().start_backtesting(dataframe, metadata, dk, strategy)
+        self.trained_windows += train_windows(
+            self, dataframe, metadata, dk, strategy, self.window_share
+        )
+        dk.return_dataframe = dataframe
+        return dk
 
     def _append_null_backtesting_predictions(
         self, dk: FreqaiDataKitchen, dataframe_backtest: DataFrame

@@ -1,0 +1,158 @@
+"""``python -m meta_agent train``: a MetaRL walk-forward's trainings as parallel Ray tasks.
+
+The windows x pairs of a walk-forward backtest train independently of each other. Each task
+is one process (:mod:`meta_agent.rl.walkforward`) that sets Freqtrade up from the same
+arguments a ``freqtrade backtesting`` run gets, computes one pair's features over the whole
+timerange once and trains its share of that pair's windows. The models land in FreqAI's own
+layout (``user_data/models/<identifier>-<contract>/sub-train-<PAIR>_<timestamp>/``), so the
+backtest with the same arguments finds them all and only decides, sequentially, carrying the
+agent's state across windows as always. The same seeds give the same models either way.
+
+The seeds of a window's ensemble train inside that window's task, one after another.
+Each pair's ``pair_dictionary.json`` entry is written here, once every task has finished:
+tasks do not write the shared file at once.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from meta_agent.errors import MetaRLError
+from meta_agent.parallel import Job, call_process
+from meta_agent.rl.walkforward import TrainedWindow
+
+
+class TrainingTaskError(MetaRLError, RuntimeError):
+    """A training task failed; the message names the pair and windows and points at its log."""
+
+
+@dataclass(frozen=True)
+class TrainingPlan:
+    """What to train: the arguments a ``freqtrade backtesting`` run of MetaRL gets (configs,
+    ``--timerange``, ``--datadir``, ``--fee``...; not ``--pairs``), the pairs, where the tasks'
+    logs go."""
+
+    backtest_args: tuple[str, ...]
+    pairs: tuple[str, ...]
+    log_dir: Path
+
+    def jobs(self, slots: int) -> list[Job]:
+        """Each pair's windows split into ``ceil(slots / pairs)`` shares: every slot busy while
+        each task computes its pair's features only once."""
+        parts = max(1, math.ceil(slots / len(self.pairs)))
+        return [
+            Job(
+                f"training {pair}" + (f" part {part + 1}/{parts}" if parts > 1 else ""),
+                (self, pair, part, parts),
+            )
+            for pair in self.pairs
+            for part in range(parts)
+        ]
+
+
+def _stem(pair: str) -> str:
+    return pair.replace("/", "_").replace(":", "_")
+
+
+def train_share(plan: TrainingPlan, pair: str, part: int, parts: int) -> list[TrainedWindow]:
+    """One task: train windows ``part`` (mod ``parts``) of ``pair`` in a child process."""
+    plan.log_dir.mkdir(parents=True, exist_ok=True)
+    name = f"{_stem(pair)}-part{part + 1}of{parts}"
+    log, result = plan.log_dir / f"{name}.log", plan.log_dir / f"{name}.json"
+    result.unlink(missing_ok=True)
+    command = [
+        sys.executable, "-m", "meta_agent.rl.walkforward",
+        pair, str(part), str(parts), str(result), "--", *plan.backtest_args,
+    ]  # fmt: skip
+    with log.open("w") as handle:
+        returncode = call_process(command, handle)
+    if returncode != 0 or not result.is_file():
+        lines = [line for line in log.read_text().splitlines() if line.strip()]
+        cause = next(
+            (line for line in reversed(lines) if "Error" in line), lines[-1] if lines else ""
+        )
+        share = f"windows {part + 1}, {part + 1} + {parts}, ... " if parts > 1 else "all windows"
+        raise TrainingTaskError(f"Training {pair} ({share}) failed: {cause.strip()}; see {log}.")
+    return [TrainedWindow(**window) for window in json.loads(result.read_text())]
+
+
+def record_models(windows: Sequence[TrainedWindow]) -> list[Path]:
+    """Point each model folder's ``pair_dictionary.json`` at every pair's newest window, as
+    FreqAI's own backtest leaves it (FreqAI loads a pair's models only when its entry names
+    one). Entries of other pairs are kept. Returns the files written."""
+    newest: dict[tuple[Path, str], TrainedWindow] = {}
+    for window in windows:
+        key = (Path(window.data_path).parent, window.pair)
+        if key not in newest or window.trained_timestamp > newest[key].trained_timestamp:
+            newest[key] = window
+    written = []
+    for folder in sorted({folder for folder, _ in newest}):
+        path = folder / "pair_dictionary.json"
+        entries: dict[str, Any] = json.loads(path.read_text()) if path.is_file() else {}
+        for (owner, pair), window in newest.items():
+            if owner == folder:
+                entries[pair] = {
+                    **entries.get(pair, {"extras": {}}),
+                    "model_filename": window.model_filename,
+                    "trained_timestamp": window.trained_timestamp,
+                    "data_path": window.data_path,
+                }
+        partial = path.with_suffix(".json.partial")
+        partial.write_text(json.dumps(entries))
+        os.replace(partial, path)
+        written.append(path)
+    return written
+
+
+def train(
+    plan: TrainingPlan,
+    workers: int | None = None,
+    address: str | None = None,
+    on_progress: Callable[[int, int, list[str]], None] | None = None,
+) -> list[TrainedWindow]:
+    """Train every window of every pair; returns them (``reused``: the model existed).
+
+    Args:
+        workers: Tasks at once. 1 runs them one after another without Ray; more run them as
+            Ray tasks; ``None``: one per core, or per CPU of the cluster.
+        address: A Ray cluster (default ``RAY_ADDRESS``, else a local Ray on loopback).
+        on_progress: Called with (tasks done, tasks in all, names of the running tasks).
+
+    Raises:
+        TrainingTaskError: a task failed (after Ray's retries of a dead worker, the run is
+            stopped as :class:`meta_agent.parallel.TaskFailedError` naming it).
+    """
+    from meta_agent.parallel import ray_session, run_tasks
+
+    report = on_progress or (lambda done, total, running: None)
+    windows: list[TrainedWindow] = []
+    if workers == 1:
+        jobs = plan.jobs(1)
+        for count, job in enumerate(jobs):
+            report(count, len(jobs), [job.name])
+            windows += train_share(*job.args)
+        report(len(jobs), len(jobs), [])
+    else:
+        with ray_session(workers, address) as slots:
+            jobs = plan.jobs(slots)
+            finished: list[Job] = []
+
+            def done(job: Job, result: list[TrainedWindow]) -> None:
+                finished.append(job)
+                windows.extend(result)
+
+            def running(jobs_now: list[Job]) -> None:
+                report(len(finished), len(jobs), [job.name for job in jobs_now])
+
+            run_tasks(train_share, jobs, slots, done, running)
+            report(len(jobs), len(jobs), [])
+    windows.sort(key=lambda window: (window.pair, window.index))
+    record_models(windows)
+    return windows
