@@ -31,6 +31,7 @@ class ExternalSeries:
     source: str  # path relative to the data source folder
     description: str
     reader: Callable[[Path], pd.DataFrame]
+    daily: bool = True  # a value per day, usable from the end of its day; else timed events
 
 
 def _bad_row(
@@ -206,8 +207,42 @@ EXTERNAL_SERIES: tuple[ExternalSeries, ...] = (
         "news/cryptonews.csv",
         "crypto headlines with source, text, url and a third-party TextBlob polarity (events)",
         read_news,
+        daily=False,
     ),
 )
+
+
+def availability_problem(frame: pd.DataFrame, daily: bool) -> tuple[int, str] | None:
+    """The first row whose ``available_at`` is missing or earlier than the row may be known
+    (the end of its ``date`` for daily series, ``date`` itself for events), as (row, why)."""
+    dates, available = (
+        pd.to_datetime(frame[column], utc=True, errors="coerce")
+        for column in ("date", "available_at")
+    )
+    earliest = dates + (DAY if daily else pd.Timedelta(0))
+    bad = available.isna() | dates.isna() | (available < earliest)
+    if not bad.any():
+        return None
+    row = int(bad.to_numpy().argmax())
+    rule = "the end of its `date` (a daily value)" if daily else "its `date` (an event)"
+    return row, (
+        f"`available_at` = {frame['available_at'].iloc[row]} with `date` = "
+        f"{frame['date'].iloc[row]}; expected a time no earlier than {rule}"
+    )
+
+
+def check_series(path: Path, frame: pd.DataFrame, daily: bool) -> pd.DataFrame:
+    """``frame`` if it is a usable series of the store; DataImportError naming ``path`` and the
+    row otherwise (no rows, no ``date``/``available_at``, or a row usable before it is known)."""
+    missing = [column for column in ("date", "available_at") if column not in frame.columns]
+    if missing:
+        raise DataImportError(f"{path}: expected columns date, available_at; missing {missing}.")
+    if frame.empty:
+        raise DataImportError(f"{path}: no rows; expected at least one dated value.")
+    problem = availability_problem(frame, daily)
+    if problem is not None:
+        raise DataImportError(f"{path}: row {problem[0] + 1}: {problem[1]} (no lookahead).")
+    return frame
 
 
 def external_path(datadir: Path, name: str) -> Path:
@@ -216,8 +251,10 @@ def external_path(datadir: Path, name: str) -> Path:
 
 
 def load_external(datadir: Path, name: str) -> pd.DataFrame:
-    """Read series ``name`` from the store; a missing file says how to create it."""
-    known = {series.name for series in EXTERNAL_SERIES}
+    """Read series ``name`` from the store; a missing file says how to create it, and a file
+    that is unreadable, empty or has a row usable before it was known is a DataImportError
+    naming it."""
+    known = {series.name: series for series in EXTERNAL_SERIES}
     if name not in known:
         raise KeyError(f"Unknown external series '{name}'. Known: {', '.join(sorted(known))}.")
     path = external_path(datadir, name)
@@ -225,4 +262,11 @@ def load_external(datadir: Path, name: str) -> pd.DataFrame:
         raise FileNotFoundError(
             f"{path} does not exist: run `python -m meta_agent data import` first."
         )
-    return pd.read_feather(path)
+    try:
+        frame = pd.read_feather(path)
+    except Exception as err:  # pyarrow raises several kinds for a damaged file
+        raise DataImportError(
+            f"{path}: not a readable feather file ({type(err).__name__}: {err}); re-run "
+            "`python -m meta_agent data import`."
+        ) from None
+    return check_series(path, frame, known[name].daily)

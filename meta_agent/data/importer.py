@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from meta_agent.data.external import EXTERNAL_SERIES, external_path
+from meta_agent.data.external import EXTERNAL_SERIES, check_series, external_path
 from meta_agent.data.kraken import OHLCV, read_kraken_ohlcvt, resample_complete
 from meta_agent.errors import DataImportError
 
@@ -69,6 +69,8 @@ def _read_candle_feather(path: Path) -> pd.DataFrame:
         raise DataImportError(
             f"{path}: expected Freqtrade candle columns {OHLCV}; missing {missing}."
         )
+    if frame.empty:
+        raise DataImportError(f"{path}: no candles; expected at least one row.")
     return frame
 
 
@@ -121,7 +123,9 @@ def import_data(source: Path, datadir: Path) -> ImportReport:
         if not path.is_file():
             logger.info("No %s file %s; skipped.", series.name, path)
             continue
-        frames[external_path(datadir, series.name)] = series.reader(path)
+        frames[external_path(datadir, series.name)] = check_series(
+            path, series.reader(path), series.daily
+        )
 
     if not frames:
         raise DataImportError(

@@ -28,6 +28,8 @@ def read_kraken_ohlcvt(path: Path) -> pd.DataFrame:
         raise DataImportError(f"{path}: expected {_EXPECTED}. {err}") from None
     except pd.errors.EmptyDataError:
         raise DataImportError(f"{path}: file is empty; expected {_EXPECTED}.") from None
+    if raw.empty:
+        raise DataImportError(f"{path}: file is empty; expected {_EXPECTED}.")
 
     numeric = raw.apply(pd.to_numeric, errors="coerce")
     bad = numeric.isna().any(axis=1)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import shutil
+from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -11,9 +13,10 @@ import pytest
 from freqtrade.data.history import load_pair_history
 from freqtrade.exchange import timeframe_to_seconds
 
+from meta_agent.data import importer
 from meta_agent.data.external import EXTERNAL_SERIES, load_external
 from meta_agent.data.importer import import_data
-from meta_agent.data.kraken import read_kraken_ohlcvt, resample_complete
+from meta_agent.data.kraken import OHLCV, read_kraken_ohlcvt, resample_complete
 from meta_agent.errors import DataImportError
 
 
@@ -151,3 +154,136 @@ def test_failed_import_leaves_existing_data_untouched(
 def test_missing_source_folder_says_what_to_do(tmp_path: Path) -> None:
     with pytest.raises(DataImportError, match="download-data"):
         import_data(tmp_path / "nowhere", tmp_path / "data")
+
+
+# --- Empty input and lookahead rows ------------------------------------------------------------
+def write_binance_empty(source: Path) -> None:
+    (source / "binance").mkdir(parents=True)
+    empty = pd.DataFrame({col: pd.Series(dtype="float64") for col in OHLCV[1:]})
+    empty.insert(0, "date", pd.Series(dtype="datetime64[ns, UTC]"))
+    empty.to_feather(source / "binance" / "BTC_USDT-1h.feather")
+
+
+@pytest.mark.parametrize(
+    ("write", "expected"),
+    [
+        (
+            lambda src: (src / "kraken" / "raw" / "XBTUSD_60.csv").write_text(""),
+            r"XBTUSD_60\.csv: file is empty",
+        ),
+        (
+            lambda src: (src / "kraken" / "raw" / "XBTUSD_60.csv").write_text("\n"),
+            r"XBTUSD_60\.csv: file is empty",
+        ),
+        (
+            lambda src: (src / "onchain" / "btc_exchange_reserves.csv").write_text("Date,Data\n"),
+            r"btc_exchange_reserves\.csv: no rows",
+        ),
+        (
+            lambda src: (src / "onchain" / "btc_exchange_reserves.csv").write_text(
+                "Date,Data\n2023.1.1,\n"
+            ),
+            r"btc_exchange_reserves\.csv: no rows",
+        ),
+        (write_binance_empty, r"BTC_USDT-1h\.feather: no candles"),
+    ],
+    ids=[
+        "kraken-0-bytes",
+        "kraken-blank-line",
+        "onchain-header-only",
+        "onchain-no-value",
+        "feather",
+    ],
+)
+def test_an_empty_input_names_its_file_and_leaves_imported_data_untouched(
+    tmp_path: Path, imported: Path, write: Callable[[Path], None], expected: str
+) -> None:
+    datadir = tmp_path / "data"
+    for sub in ("external", "kraken"):
+        shutil.copytree(imported / sub, datadir / sub)
+    before = {p: p.read_bytes() for p in datadir.rglob("*.feather")}
+    source = tmp_path / "src"
+    for sub in ("kraken/raw", "onchain"):
+        (source / sub).mkdir(parents=True)
+    write(source)
+    with pytest.raises(DataImportError, match=expected):
+        import_data(source, datadir)
+    assert {p: p.read_bytes() for p in datadir.rglob("*.feather")} == before
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        (b"", r"fear_and_greed\.feather: not a readable feather file \(ArrowInvalid"),
+        (b"garbage", r"fear_and_greed\.feather: not a readable feather file"),
+        (None, r"fear_and_greed\.feather: no rows"),
+    ],
+    ids=["0-bytes", "garbage", "no-rows"],
+)
+def test_an_unusable_external_file_names_its_path(
+    tmp_path: Path, content: bytes | None, expected: str
+) -> None:
+    path = tmp_path / "external" / "fear_and_greed.feather"
+    path.parent.mkdir()
+    if content is None:
+        pd.DataFrame({"date": [], "available_at": [], "value": []}).to_feather(path)
+    else:
+        path.write_bytes(content)
+    with pytest.raises(DataImportError, match=expected):
+        load_external(tmp_path, "fear_and_greed")
+
+
+def early_rows(available_at: list[object]) -> pd.DataFrame:
+    dates = pd.to_datetime(["2023-01-01", "2023-01-02", "2023-01-03"], utc=True)
+    return pd.DataFrame({"date": dates, "available_at": available_at, "value": [1.0, 2.0, 3.0]})
+
+
+LOOKAHEAD = [
+    (
+        early_rows(
+            [
+                pd.Timestamp("2023-01-02", tz="UTC"),
+                pd.Timestamp("2023-01-02 12:00", tz="UTC"),
+                pd.Timestamp("2023-01-04", tz="UTC"),
+            ]
+        ),
+        r"row 2: `available_at` = 2023-01-02 12:00:00\+00:00 with `date` = 2023-01-02.*no earlier "
+        r"than the end of its `date`",
+    ),
+    (
+        early_rows(
+            [pd.Timestamp("2023-01-02", tz="UTC"), pd.NaT, pd.Timestamp("2023-01-04", tz="UTC")]
+        ),
+        r"row 2: `available_at` = NaT",
+    ),
+]
+
+
+@pytest.mark.parametrize(("frame", "expected"), LOOKAHEAD, ids=["before-the-day-ends", "NaT"])
+def test_a_row_usable_before_it_is_known_is_refused_at_load(
+    tmp_path: Path, frame: pd.DataFrame, expected: str
+) -> None:
+    path = tmp_path / "external" / "btc_exchange_reserves.feather"
+    path.parent.mkdir()
+    frame.to_feather(path)
+    with pytest.raises(DataImportError, match=rf"btc_exchange_reserves\.feather: {expected}"):
+        load_external(tmp_path, "btc_exchange_reserves")
+
+
+@pytest.mark.parametrize(("frame", "expected"), LOOKAHEAD, ids=["before-the-day-ends", "NaT"])
+def test_a_row_usable_before_it_is_known_is_refused_at_import(
+    tmp_path: Path, shared_data: Path, imported: Path, frame: pd.DataFrame, expected: str
+) -> None:
+    datadir = tmp_path / "data"
+    shutil.copytree(imported / "external", datadir / "external")
+    before = {p: p.read_bytes() for p in datadir.rglob("*.feather")}
+    source = tmp_path / "src"
+    shutil.copytree(shared_data / "onchain", source / "onchain")
+    series = next(s for s in EXTERNAL_SERIES if s.name == "btc_exchange_reserves")
+    index = EXTERNAL_SERIES.index(series)
+    patched = (*EXTERNAL_SERIES[:index], replace(series, reader=lambda path: frame))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(importer, "EXTERNAL_SERIES", patched + EXTERNAL_SERIES[index + 1 :])
+        with pytest.raises(DataImportError, match=rf"btc_exchange_reserves\.csv: {expected}"):
+            import_data(source, datadir)
+    assert {p: p.read_bytes() for p in datadir.rglob("*.feather")} == before

@@ -407,17 +407,31 @@ def candles_frame(**column: list[float]) -> pd.DataFrame:
     return frame.assign(available_at=frame["date"] + pd.Timedelta("1h"))
 
 
+def one_row(available_after: str = "1D", **values: object) -> pd.DataFrame:
+    return pd.DataFrame(
+        {"date": [START], "available_at": [START + pd.Timedelta(available_after)]}
+        | {name: [value] for name, value in values.items()}
+    )
+
+
+FUNDING = ("BTC/USDT:USDT", "funding_rate")
+
+
 @pytest.mark.parametrize(
     ("key", "frame", "problem"),
     [
-        (("BTC/USDT:USDT", "funding_rate"), candles_frame(open=[0.0001, 3.5, 0.0]), r"row 1: `open` = 3.5"),
-        (("BTC/USDT:USDT", "futures"), candles_frame(close=[100.0, -1.0, 100.0]), r"row 1: `close` = -1.0"),
-        (("BTC/USDT", "spot"), candles_frame(volume=[1.0, 1.0, math.inf]), r"row 2: `volume` = inf"),
-        ("btc_open_interest_usd", pd.DataFrame({"date": [START], "available_at": [START + pd.Timedelta("1D")], "value": [-5.0]}), r"row 0: `value` = -5.0"),
-        ("btc_open_interest_usd", pd.DataFrame({"date": [START], "available_at": [START], "value": [5.0]}), r"row 0: `available_at`.*no earlier than the end of its `date`"),
-        ("cryptonews", pd.DataFrame({"date": [START], "available_at": [pd.NaT], "title": ["x"]}), r"row 0: `available_at` = NaT"),
+        (FUNDING, candles_frame(open=[0.0001, 3.5, 0.0]), r"row 1: `open` = 3.5"),
+        (("BTC/USDT:USDT", "futures"), candles_frame(close=[9.0, -1.0, 9.0]), r"`close` = -1.0"),
+        (("BTC/USDT", "spot"), candles_frame(volume=[1.0, 1.0, math.inf]), r"`volume` = inf"),
+        ("btc_open_interest_usd", one_row(value=-5.0), r"row 0: `value` = -5.0"),
+        ("btc_open_interest_usd", one_row("0h", value=5.0), r"no earlier than the end of its"),
+        (
+            "cryptonews",
+            one_row("0h", title="x").assign(available_at=pd.NaT),
+            r"`available_at` = NaT",
+        ),
     ],
-)  # fmt: skip
+)
 def test_every_providers_rows_are_checked_at_the_boundary(
     key: object, frame: pd.DataFrame, problem: str
 ) -> None:
