@@ -28,6 +28,7 @@ def _data_import(args: argparse.Namespace) -> int:
 def _freqtrade(args: argparse.Namespace) -> int:
     from freqtrade.main import main as freqtrade_main
 
+    from meta_agent.config import validated_on_load
     from meta_agent.offline import offline_markets
 
     argv = list(args.freqtrade_args)
@@ -36,6 +37,7 @@ def _freqtrade(args: argparse.Namespace) -> int:
     if not argv:
         raise SystemExit("usage: python -m meta_agent freqtrade [--offline] -- SUBCOMMAND ...")
     with ExitStack() as stack:
+        stack.enter_context(validated_on_load())  # meta_rl is checked whatever the command
         if args.offline:
             stack.enter_context(offline_markets())
         replay: dict[str, object] = {"finished": False}

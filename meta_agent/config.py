@@ -6,10 +6,24 @@ Unknown keys are errors; messages name the dotted key, the value and what is all
 from __future__ import annotations
 
 import inspect
+import typing
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Literal, TypeVar
+from unittest import mock
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+import jsonschema
+import pandas as pd
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    TypeAdapter,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from meta_agent.errors import ConfigError
 from meta_agent.signals import registry
@@ -261,6 +275,8 @@ class MetaRLConfig(BaseModel):
                     f"{source_id} takes no parameter(s) {unknown}; it takes "
                     f"{sorted(accepted - {'context'})}"
                 )
+            for name, param in params.items():
+                _check_source_param(source_class, source_id, name, param)
         return value
 
     def params_for(self, source_id: str) -> dict[str, Any]:
@@ -319,7 +335,42 @@ class MetaRLConfig(BaseModel):
 
             for name in wrap:
                 ensure_wrapped(name, Path(config.get("strategy_path") or "strategies"))
-        return _validate(cls, section, "meta_rl")
+        meta = _validate(cls, section, "meta_rl")
+        mode = str(config.get("trading_mode", "spot"))
+        if meta.risk.leverage != 1 and mode not in ("futures", "TradingMode.FUTURES"):
+            raise ConfigError(
+                f"Invalid configuration: `meta_rl.risk.leverage` = {meta.risk.leverage:g}: "
+                f"leverage needs `trading_mode` 'futures' (it is '{mode}'); in spot it must be 1."
+            )
+        return meta
+
+
+def _check_source_param(source_class: Any, source_id: str, name: str, value: Any) -> None:
+    """A source parameter of the type its constructor declares; ``max_age`` a positive
+    duration. Raises ConfigError naming ``meta_rl.source_params.<source>.<name>``."""
+    key = f"`meta_rl.source_params.{source_id}.{name}` = {value!r}"
+    if name == "max_age":
+        try:
+            duration = pd.Timedelta(value)
+        except (ValueError, TypeError):
+            duration = None
+        if duration is None or pd.isna(duration) or duration <= pd.Timedelta(0):
+            raise ConfigError(
+                f"Invalid configuration: {key}: expected a positive duration such as '2D', "
+                "'17h' or '90min' (a pandas Timedelta)."
+            )
+        return
+    try:
+        hints = typing.get_type_hints(source_class.__init__)
+    except (NameError, TypeError):  # a hint only importable for type checkers
+        return
+    if name not in hints:
+        return
+    try:
+        TypeAdapter(hints[name]).validate_python(value, strict=True)
+    except ValidationError:
+        expected = getattr(hints[name], "__name__", str(hints[name]))
+        raise ConfigError(f"Invalid configuration: {key}: expected a {expected}.") from None
 
 
 class RewardConfig(BaseModel):
@@ -360,8 +411,97 @@ def _validate(model: type[M], section: Any, prefix: str) -> M:
         for item in err.errors():
             key = ".".join([prefix, *(str(part) for part in item["loc"])])
             if item["type"] == "extra_forbidden":
-                allowed = ", ".join(sorted(model.model_fields))
+                allowed = ", ".join(sorted(_section_model(model, item["loc"][:-1]).model_fields))
                 problems.append(f"`{key}` is not a known key (allowed: {allowed})")
             else:
                 problems.append(f"`{key}` = {item.get('input')!r}: {item['msg']}")
         raise ConfigError("Invalid configuration: " + "; ".join(problems)) from None
+
+
+def _section_model(model: type[BaseModel], loc: tuple[int | str, ...]) -> type[BaseModel]:
+    """The model of the section at ``loc`` inside ``model`` (``("risk",)``: RiskConfig)."""
+    for part in loc:
+        field = model.model_fields.get(str(part))
+        if field is None:
+            return model
+        inner = [
+            arg
+            for arg in (field.annotation, *typing.get_args(field.annotation))
+            if isinstance(arg, type) and issubclass(arg, BaseModel)
+        ]
+        if not inner:
+            return model
+        model = inner[0]
+    return model
+
+
+def check_stoploss(config: dict[str, Any], risk: RiskConfig) -> None:
+    """Freqtrade's top-level ``stoploss`` (config file or ``FREQTRADE__STOPLOSS``) would
+    override ``meta_rl.risk.stoploss`` silently; a value that differs is refused."""
+    top = config.get("stoploss")
+    if top is None:
+        return
+    try:
+        conflict = float(top) != risk.stoploss
+    except (TypeError, ValueError):
+        conflict = True
+    if conflict:
+        raise ConfigError(
+            f"Invalid configuration: `stoploss` = {top!r} conflicts with `meta_rl.risk.stoploss` "
+            f"= {risk.stoploss:g} (default -0.3 when unset): MetaRL strategies take every risk "
+            "limit from `meta_rl.risk`. Remove the top-level `stoploss` (and FREQTRADE__STOPLOSS) "
+            "or set it equal."
+        )
+
+
+def apply_rl_defaults(config: dict[str, Any]) -> None:
+    """Give an enabled ``freqai`` section the ``rl_config`` (and its ``model_reward_parameters``)
+    Freqtrade's schema defaults when they are absent, so the defaults apply as documented."""
+    freqai = config.get("freqai")
+    if not isinstance(freqai, dict) or not freqai.get("enabled"):
+        return
+    from freqtrade.config_schema.config_schema import CONF_SCHEMA
+    from freqtrade.configuration.config_validation import FreqtradeValidator
+
+    rl_config = freqai.setdefault("rl_config", {})
+    if not isinstance(rl_config, dict):
+        raise ConfigError(
+            f"Invalid configuration: `freqai.rl_config` = {rl_config!r}: expected an object."
+        )
+    rl_config.setdefault("model_reward_parameters", {})
+    schema = CONF_SCHEMA["definitions"]["freqai"]["properties"]["rl_config"]
+    try:
+        FreqtradeValidator(schema).validate(rl_config)  # fills in Freqtrade's defaults
+    except jsonschema.ValidationError as err:
+        key = ".".join(["freqai.rl_config", *(str(part) for part in err.absolute_path)])
+        raise ConfigError(
+            f"Invalid configuration: `{key}` = {err.instance!r}: {err.message}"
+        ) from None
+    RewardConfig.from_rl_config(rl_config)
+
+
+@contextmanager
+def validated_on_load() -> Iterator[None]:
+    """Within this context every config Freqtrade loads passes :func:`validate_freqtrade_config`
+    first, whatever the command (``show-config``, ``download-data``, ``backtesting`` ...)."""
+    from freqtrade.configuration import Configuration
+
+    original = Configuration.load_config
+
+    def load_config(self: Configuration) -> dict[str, Any]:
+        config = original(self)
+        validate_freqtrade_config(config)
+        return config
+
+    with mock.patch.object(Configuration, "load_config", load_config):
+        yield
+
+
+def validate_freqtrade_config(config: dict[str, Any]) -> MetaRLConfig:
+    """Everything MetaRL can check in a Freqtrade config before a strategy is chosen: the
+    ``meta_rl`` section, its exposure levels and leverage against ``trading_mode``, and
+    ``freqai.rl_config`` with its defaults. Raises ConfigError naming the key."""
+    meta = MetaRLConfig.from_freqtrade(config)
+    meta.levels_for(config.get("trading_mode", "spot"))
+    apply_rl_defaults(config)
+    return meta

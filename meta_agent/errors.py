@@ -1,12 +1,18 @@
 """The flat tree of MetaRL's exceptions (one base class, one subclass per failure kind)."""
 
+from freqtrade.exceptions import OperationalException
+
 
 class MetaRLError(Exception):
     """Base class of every error MetaRL raises on purpose."""
 
 
-class ConfigError(MetaRLError):
-    """A configuration value is missing, unknown or out of range; the message names the key."""
+class ConfigError(MetaRLError, OperationalException):
+    """A configuration value is missing, unknown or out of range; the message names the key.
+
+    Also a Freqtrade ``OperationalException``, so Freqtrade's CLI prints the one line (no
+    traceback) and exits with status 2.
+    """
 
 
 class UnknownSourceError(MetaRLError, KeyError):

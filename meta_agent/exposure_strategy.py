@@ -17,6 +17,7 @@ from typing import Any, ClassVar
 from freqtrade.persistence import PairLocks, Trade
 from pandas import DataFrame
 
+from meta_agent.config import check_stoploss
 from meta_agent.execution import pair_budget, rebalance_amount
 from meta_agent.risk import (
     DAILY_LOSS_REASON,
@@ -50,6 +51,7 @@ class TargetExposureStrategy(MetaStrategy):
 
     def __init__(self, config: dict[str, Any]) -> None:
         super().__init__(config)
+        check_stoploss(config, self.meta_config.risk)
         self.stoploss = self.meta_config.risk.stoploss
 
     @property

@@ -3,11 +3,21 @@
 from __future__ import annotations
 
 import json
+import os
+import re
+import subprocess
+import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from meta_agent.config import MetaRLConfig, RewardConfig
+from meta_agent.config import (
+    MetaRLConfig,
+    RewardConfig,
+    check_stoploss,
+    validate_freqtrade_config,
+)
 from meta_agent.errors import ConfigError, UnknownSourceError
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
@@ -103,3 +113,108 @@ def test_training_levers_change_the_model_folder() -> None:
     daily = fingerprint({"meta_rl": {"decision_every": 24}}, ["trend-v1"], (0.0, 1.0))
     seeded = fingerprint({"meta_rl": {"seeds": 3}}, ["trend-v1"], (0.0, 1.0))
     assert len({plain, daily, seeded}) == 3
+
+
+def one_line_error(call: Callable[[], object]) -> str:
+    """The ConfigError ``call`` raises, checked to be one line."""
+    with pytest.raises(ConfigError) as err:
+        call()
+    message = str(err.value)
+    assert "\n" not in message
+    return message
+
+
+def test_an_unknown_nested_key_lists_the_keys_of_its_own_section() -> None:
+    message = one_line_error(
+        lambda: MetaRLConfig.from_freqtrade({"meta_rl": {"risk": {"stoplos": -0.1}}})
+    )
+    assert "`meta_rl.risk.stoplos` is not a known key (allowed: daily_loss_cap, leverage" in message
+    assert "sources" not in message and "rebalance_threshold" not in message
+    message = one_line_error(
+        lambda: MetaRLConfig.from_freqtrade({"meta_rl": {"live_feeds": {"timeot": 5}}})
+    )
+    assert "(allowed: fear_greed_url, providers, retry_after, rss_urls, timeout)" in message
+
+
+@pytest.mark.parametrize(
+    ("params", "expected"),
+    [
+        ({"max_age": "banana"}, r"`meta_rl.source_params.fear_greed-v1.max_age` = 'banana': "),
+        ({"max_age": "-2h"}, r"`meta_rl.source_params.fear_greed-v1.max_age` = '-2h': expected "),
+        ({"max_age": None}, r"\.max_age` = None: expected a positive duration such as '2D'"),
+        ({"neutral": "wide"}, r"`meta_rl.source_params.fear_greed-v1.neutral` = 'wide': expected "),
+    ],
+)
+def test_source_parameter_values_are_checked_with_their_dotted_key(
+    params: dict[str, object], expected: str
+) -> None:
+    section = {"meta_rl": {"source_params": {"fear_greed-v1": params}}}
+    assert re.search(expected, one_line_error(lambda: MetaRLConfig.from_freqtrade(section)))
+
+
+def test_missing_rl_config_or_reward_parameters_take_the_defaults() -> None:
+    config: dict = {"freqai": {"enabled": True}}
+    validate_freqtrade_config(config)
+    rl_config = config["freqai"]["rl_config"]
+    assert (rl_config["model_type"], rl_config["policy_type"]) == ("PPO", "MlpPolicy")
+    assert RewardConfig.from_rl_config(rl_config) == RewardConfig()
+    config = {"freqai": {"enabled": True, "rl_config": {"model_type": "A2C"}}}
+    validate_freqtrade_config(config)
+    assert config["freqai"]["rl_config"]["model_reward_parameters"] == {
+        "rr": 1,
+        "profit_aim": 0.025,
+    }
+    bad = {"freqai": {"enabled": True, "rl_config": {"train_cycles": "many"}}}
+    message = one_line_error(lambda: validate_freqtrade_config(bad))
+    assert "`freqai.rl_config.train_cycles` = 'many'" in message
+
+
+def test_leverage_above_one_needs_futures() -> None:
+    section = {"risk": {"leverage": 3}}
+    message = one_line_error(lambda: MetaRLConfig.from_freqtrade({"meta_rl": section}))
+    assert "`meta_rl.risk.leverage` = 3: leverage needs `trading_mode` 'futures'" in message
+    futures = MetaRLConfig.from_freqtrade({"trading_mode": "futures", "meta_rl": section})
+    assert futures.risk.leverage == 3
+
+
+def test_a_top_level_stoploss_must_not_override_the_risk_section() -> None:
+    risk = MetaRLConfig.from_freqtrade({"meta_rl": {"risk": {"stoploss": -0.05}}}).risk
+    message = one_line_error(lambda: check_stoploss({"stoploss": -0.99}, risk))
+    assert "`stoploss` = -0.99 conflicts with `meta_rl.risk.stoploss` = -0.05" in message
+    check_stoploss({"stoploss": -0.05}, risk)
+    check_stoploss({}, risk)
+    default = MetaRLConfig.from_freqtrade({}).risk
+    assert "= -0.3 (default" in one_line_error(lambda: check_stoploss({"stoploss": -0.1}, default))
+
+
+def run_freqtrade(
+    tmp_path: Path, overrides: dict, *command: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    (tmp_path / "override.json").write_text(json.dumps(overrides))
+    return subprocess.run(
+        [sys.executable, "-m", "meta_agent", "freqtrade", "--offline", "--", *command,
+         "--config", "config.json", "--config", str(tmp_path / "override.json")],
+        cwd=PROJECT_ROOT, capture_output=True, text=True, check=False,
+        env={**os.environ, **(env or {})},
+    )  # fmt: skip
+
+
+def test_show_config_through_the_project_validates_meta_rl(tmp_path: Path) -> None:
+    result = run_freqtrade(tmp_path, {"meta_rl": {"risk": {"stoplos": -0.1}}}, "show-config")
+    output = result.stdout + result.stderr
+    assert result.returncode != 0, output[-2000:]
+    assert "`meta_rl.risk.stoplos` is not a known key (allowed: daily_loss_cap" in output
+    assert "Traceback" not in output
+
+
+def test_freqtrade_stoploss_from_the_environment_is_refused_before_any_work(
+    tmp_path: Path,
+) -> None:
+    result = run_freqtrade(
+        tmp_path, {}, "backtesting", "--strategy", "MetaRL", "--timerange", "20220701-20220702",
+        env={"FREQTRADE__STOPLOSS": "-0.99"},
+    )  # fmt: skip
+    output = result.stdout + result.stderr
+    assert result.returncode == 2, output[-2000:]
+    assert "`stoploss` = -0.99 conflicts with `meta_rl.risk.stoploss` = -0.3" in output
+    assert "Traceback" not in output
