@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
@@ -12,6 +15,23 @@ from meta_agent.signals import SourceContext, StoreFeed
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATA = PROJECT_ROOT.parent / "shared" / "data"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def sb3_log_folder() -> Iterator[Path]:
+    """One folder, removed after the session, for the log folder Stable-Baselines3 makes per
+    training (``SB3-<time>`` in the system temp dir unless ``SB3_LOGDIR`` is set); Freqtrade
+    and Ray processes the tests start inherit it."""
+    previous = os.environ.get("SB3_LOGDIR")
+    with tempfile.TemporaryDirectory(prefix="metarl-tests-sb3-") as folder:
+        os.environ["SB3_LOGDIR"] = folder
+        try:
+            yield Path(folder)
+        finally:
+            if previous is None:
+                os.environ.pop("SB3_LOGDIR", None)
+            else:
+                os.environ["SB3_LOGDIR"] = previous
 
 
 @pytest.fixture(scope="session")
