@@ -7,8 +7,10 @@ stakes would grow and shrink with the other pair's results. Metrics come from ea
 exported trades (:mod:`meta_agent.evaluation.metrics`).
 
 The backtests run one after another in this process, or as Ray tasks on every core or on a
-cluster (:mod:`meta_agent.parallel`); either way the summary and the report are the same, since
-they are assembled in the plan's order from the same backtests.
+cluster (:mod:`meta_agent.parallel`). With Ray, MetaRL's walk-forward trainings are tasks of
+their own (:mod:`meta_agent.rl.train_jobs`), run beside the other backtests; MetaRL's backtests
+follow and only decide from the trained models. Either way the summary and the report are the
+same: the same seeds train the same models, and the records are assembled in the plan's order.
 """
 
 from __future__ import annotations
@@ -16,7 +18,9 @@ from __future__ import annotations
 import json
 import math
 import sys
+from collections.abc import Callable
 from contextlib import ExitStack
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -36,6 +40,8 @@ from meta_agent.evaluation.metrics import (
 )
 from meta_agent.evaluation.plan import Plan
 from meta_agent.parallel import Job, call_process, ray_session, run_tasks
+from meta_agent.rl.train_jobs import TrainingPlan, record_models, shares_per_pair, train_share
+from meta_agent.rl.walkforward import TrainedWindow
 
 FREQAI_STRATEGIES = ("MetaRL", "StockRL")
 
@@ -59,20 +65,33 @@ def freqai_lock(plan: Plan, strategy: str) -> str | None:
     return f"freqai-{strategy}" if saves_models else None
 
 
-def backtest(plan: Plan, strategy: str, pair: str) -> dict[str, Any]:
-    """Run one strategy's backtest on one pair with its own wallet; returns Freqtrade's stats."""
-    folder = plan.out / "backtests" / strategy / pair.replace("/", "_").replace(":", "_")
+def backtest_args(plan: Plan, strategy: str, pair: str) -> list[str]:
+    """The ``freqtrade backtesting`` arguments of one strategy on one pair, without where the
+    results go (writes the pair's config overrides): a MetaRL pair's trainings get the same."""
+    folder = result_folder(plan, strategy, pair)
     folder.mkdir(parents=True, exist_ok=True)
     override_file = folder / "overrides.json"
     override_file.write_text(json.dumps(plan.overrides(pair, strategy)))
     configs = [arg for path in plan.configs for arg in ("--config", str(path))]
-    command = [
-        sys.executable, "-m", "meta_agent", "freqtrade", "--offline", "--", "backtesting",
+    return [
         *configs, "--config", str(override_file),
         "--strategy", strategy,
         "--datadir", str(plan.datadir),
         "--timerange", plan.timerange,
         "--fee", str(plan.fee),
+    ]  # fmt: skip
+
+
+def result_folder(plan: Plan, strategy: str, pair: str) -> Path:
+    return plan.out / "backtests" / strategy / pair.replace("/", "_").replace(":", "_")
+
+
+def backtest(plan: Plan, strategy: str, pair: str) -> dict[str, Any]:
+    """Run one strategy's backtest on one pair with its own wallet; returns Freqtrade's stats."""
+    folder = result_folder(plan, strategy, pair)
+    command = [
+        sys.executable, "-m", "meta_agent", "freqtrade", "--offline", "--", "backtesting",
+        *backtest_args(plan, strategy, pair),
         "--export-directory", str(folder),
         "--cache", "none",
     ]  # fmt: skip
@@ -84,6 +103,33 @@ def backtest(plan: Plan, strategy: str, pair: str) -> dict[str, Any]:
         last = f" ({lines[-1].strip()})" if lines else ""
         raise EvaluationRunError(f"Backtest of {strategy} on {pair} failed{last}; see {log}.")
     return load_backtest_stats(folder)["strategy"][strategy]
+
+
+def _call(function: Callable[..., Any], *args: Any) -> Any:
+    """A Ray task of either kind: a MetaRL training share or a backtest."""
+    return function(*args)
+
+
+def backtest_jobs(plan: Plan, keys: list[tuple[str, str]]) -> list[Job]:
+    return [
+        Job(f"{strategy} on {pair}", (backtest, plan, strategy, pair), freqai_lock(plan, strategy))
+        for strategy, pair in keys
+    ]
+
+
+def metarl_trainings(plan: Plan, slots: int) -> list[Job]:
+    """MetaRL's walk-forward trainings as tasks (:mod:`meta_agent.rl.train_jobs`), with the
+    arguments of each pair's backtest, so that the backtest finds every model trained."""
+    if "MetaRL" not in plan.strategies:
+        return []
+    parts = shares_per_pair(slots, len(plan.pairs))
+    jobs = []
+    for pair in plan.pairs:
+        training = TrainingPlan(
+            tuple(backtest_args(plan, "MetaRL", pair)), (pair,), plan.out / "training"
+        )
+        jobs += [Job(job.name, (train_share, *job.args)) for job in training.jobs(parts)]
+    return jobs
 
 
 def pair_curve(plan: Plan, stats: dict[str, Any], pair: str) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -154,10 +200,6 @@ def evaluate(
             results[(strategy, pair)] = (curve, pair_records(plan, strategy, pair, curve, trades))
             progress.advance(task)
 
-        def done(job: Job, stats: dict[str, Any]) -> None:
-            _, strategy, pair = job.args
-            collect(strategy, pair, stats)
-
         def show(running: list[Job]) -> None:
             names = [job.name for job in running]
             more = f" +{len(names) - 3} more" if len(names) > 3 else ""
@@ -169,13 +211,29 @@ def evaluate(
                 progress.update(task, description=f"backtesting {strategy} on {pair}")
                 collect(strategy, pair, backtest(plan, strategy, pair))
         else:
+            # MetaRL's trainings first, as tasks of their own, beside the other backtests;
+            # then MetaRL's backtests, which only decide from the trained models.
+            trainings = metarl_trainings(plan, slots)
+            progress.update(task, total=len(keys) + len(trainings))
+            windows: list[TrainedWindow] = []
+
+            def done(job: Job, result: Any) -> None:
+                function, *args = job.args
+                if function is train_share:
+                    windows.extend(result)
+                    progress.advance(task)
+                else:
+                    collect(args[1], args[2], result)
+
+            later = [key for key in keys if trainings and key[0] == "MetaRL"]
             # FreqAI's (training) first: the longest start while the short ones fill the slots.
-            order = sorted(keys, key=lambda key: key[0] not in FREQAI_STRATEGIES)
-            jobs = [
-                Job(f"{strategy} on {pair}", (plan, strategy, pair), freqai_lock(plan, strategy))
-                for strategy, pair in order
-            ]
-            run_tasks(backtest, jobs, slots, done, show)
+            first = sorted(
+                (key for key in keys if key not in later),
+                key=lambda key: key[0] not in FREQAI_STRATEGIES,
+            )
+            run_tasks(_call, [*trainings, *backtest_jobs(plan, first)], slots, done, show)
+            record_models(windows)
+            run_tasks(_call, backtest_jobs(plan, later), slots, done, show)
     records = [record for key in keys for record in results[key][1]]
     curves = {key: results[key][0] for key in keys}
     summary = {

@@ -43,10 +43,8 @@ class TrainingPlan:
     pairs: tuple[str, ...]
     log_dir: Path
 
-    def jobs(self, slots: int) -> list[Job]:
-        """Each pair's windows split into ``ceil(slots / pairs)`` shares: every slot busy while
-        each task computes its pair's features only once."""
-        parts = max(1, math.ceil(slots / len(self.pairs)))
+    def jobs(self, parts: int) -> list[Job]:
+        """Each pair's windows split into ``parts`` tasks (see :func:`shares_per_pair`)."""
         return [
             Job(
                 f"training {pair}" + (f" part {part + 1}/{parts}" if parts > 1 else ""),
@@ -55,6 +53,12 @@ class TrainingPlan:
             for pair in self.pairs
             for part in range(parts)
         ]
+
+
+def shares_per_pair(slots: int, pairs: int) -> int:
+    """``ceil(slots / pairs)``: every slot busy, while each task computes its pair's features
+    (the same for all of that pair's windows) only once."""
+    return max(1, math.ceil(slots / max(pairs, 1)))
 
 
 def _stem(pair: str) -> str:
@@ -134,14 +138,14 @@ def train(
     report = on_progress or (lambda done, total, running: None)
     windows: list[TrainedWindow] = []
     if workers == 1:
-        jobs = plan.jobs(1)
+        jobs = plan.jobs(1)  # one task per pair, in this process
         for count, job in enumerate(jobs):
             report(count, len(jobs), [job.name])
             windows += train_share(*job.args)
         report(len(jobs), len(jobs), [])
     else:
         with ray_session(workers, address) as slots:
-            jobs = plan.jobs(slots)
+            jobs = plan.jobs(shares_per_pair(slots, len(plan.pairs)))
             finished: list[Job] = []
 
             def done(job: Job, result: list[TrainedWindow]) -> None:
