@@ -504,4 +504,37 @@ def validate_freqtrade_config(config: dict[str, Any]) -> MetaRLConfig:
     meta = MetaRLConfig.from_freqtrade(config)
     meta.levels_for(config.get("trading_mode", "spot"))
     apply_rl_defaults(config)
+    _check_backtest_data(config, meta)
     return meta
+
+
+def _check_backtest_data(config: dict[str, Any], meta: MetaRLConfig) -> None:
+    """Before a backtest trains anything: the timerange starts within every pair's candles,
+    and the derivatives sources' reference files exist (:mod:`meta_agent.data.coverage`)."""
+    from freqtrade.enums import CandleType, RunMode
+
+    from meta_agent.data.coverage import check_reference_markets, check_timerange_covered
+    from meta_agent.errors import SnapshotError
+    from meta_agent.offline import load_snapshot
+
+    if config.get("runmode") not in (RunMode.BACKTEST, RunMode.HYPEROPT):
+        return
+    pairs = list(config.get("exchange", {}).get("pair_whitelist", []))
+    if config.get("timerange") and config.get("datadir"):
+        check_timerange_covered(
+            Path(config["datadir"]),
+            pairs,
+            str(config.get("timeframe", "1h")),
+            CandleType.get_default(config.get("trading_mode", "spot")),
+            str(config["timerange"]),
+        )
+    try:
+        listed: dict[str, Any] = load_snapshot(meta.reference_exchange).markets
+    except SnapshotError:
+        listed = {}
+    check_reference_markets(
+        meta.feed_root(config) / meta.reference_exchange,
+        meta.sources,
+        {pair.split("/")[0] for pair in pairs},
+        listed,
+    )
