@@ -157,8 +157,9 @@ def run_tasks(
                     f"Task '{job.name}' failed: {type(cause).__name__}: {cause}"
                 ) from cause
             except RayError as err:
+                attempts = "once" if max_retries == 0 else f"{max_retries + 1} times"
                 raise TaskFailedError(
-                    f"Task '{job.name}' failed {max_retries + 1} times (its worker died): {err}"
+                    f"Task '{job.name}' failed {attempts} (its worker died): {err}"
                 ) from None
             fill_slots()  # the next task starts before the driver works on this result
             on_done(job, result)

@@ -216,6 +216,17 @@ def kill_the_victim(folder: Path, driver: subprocess.Popen[str]) -> dict[str, An
     return victim
 
 
+def task_names(node: Path) -> set[str]:
+    """The tasks a node ran, from the ``:task_name:`` lines Ray writes to its workers' logs."""
+    marker = ":task_name:"
+    return {
+        line.removeprefix(marker).strip()
+        for log in node.glob("session_*/logs/worker-*.out")
+        for line in log.read_text(errors="replace").splitlines()
+        if line.startswith(marker)
+    }
+
+
 # --- the tests ---
 
 
@@ -242,7 +253,7 @@ def test_a_killed_worker_without_retries_fails_the_run_naming_the_job(
     driver = start_driver(cluster, "killed, no retries", tmp_path)
     victim = kill_the_victim(tmp_path, driver)
     error = outcome(driver)["results"]["error"]
-    assert error.startswith(f"Task '{victim['job']}' failed 1 times (its worker died): ")
+    assert error.startswith(f"Task '{victim['job']}' failed once (its worker died): ")
 
 
 def test_evaluate_on_the_cluster_writes_what_the_sequential_run_writes(
@@ -271,6 +282,11 @@ def test_evaluate_on_the_cluster_writes_what_the_sequential_run_writes(
         return loaded
 
     sequential, parallel = summary("sequential"), summary("cluster")
-    assert "--address" in parallel.pop("command") and "--workers" in sequential.pop("command")
+    assert parallel.pop("command")[3:] == [*args, "--out", str(tmp_path / "cluster"),
+                                           "--address", cluster.address]  # fmt: skip
+    sequential.pop("command")  # here: pytest's
     assert parallel == sequential
     assert {r["pair"] for r in parallel["records"]} == {"BTC/USDT", "ETH/USDT"}
+    ran = {node: task_names(cluster.logs / node) for node in ("head", "worker")}
+    backtests = {"BuyAndHold on BTC/USDT", "BuyAndHold on ETH/USDT"}
+    assert ran["head"] & backtests and ran["worker"] & backtests, ran  # one on each node
