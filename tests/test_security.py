@@ -41,7 +41,20 @@ def secrets_in(node: Any, path: str = "") -> list[str]:
     return found
 
 
-_CREDENTIAL_KEYS = r"api_?key|private_?key|secret(?:_?key)?|password|passphrase|jwt_secret_key|ws_token|token|key|uid"
+_CREDENTIAL_KEYS = "|".join(
+    (
+        r"api_?key",
+        r"private_?key",
+        r"secret(?:_?key)?",
+        "password",
+        "passphrase",
+        "jwt_secret_key",
+        "ws_token",
+        "token",
+        "key",
+        "uid",
+    )
+)
 #: Each pattern's last group is the secret. Values shorter than 8 characters, references to the
 #: environment (``${VAR}``) and redactions (``***``) are not secrets.
 SECRET_PATTERNS: dict[str, re.Pattern[str]] = {
