@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
@@ -65,6 +65,8 @@ class Variant:
     episode_length: int | None = None
     band: float = 0.25
     policy: str = "agent"  # "agent", "base" (trend regime alone), "hold"
+    model_type: str = "PPO"  # PPO or A2C (MlpPolicy)
+    net_arch: tuple[int, ...] = (64, 64)
 
 
 #: The ablation of the README. A gated variant also reports its ungated ensemble
@@ -166,22 +168,94 @@ class Run:
     gate_used_agent: list[bool]
 
 
-def _train_member(env: ExposureEnv, steps: int, seed: int) -> Any:
-    algorithm = algorithm_class("PPO")
+#: config.json's training parameters; ``n_steps``/``batch_size`` are PPO's only.
+TRAINING_PARAMETERS: dict[str, dict[str, Any]] = {
+    "PPO": {"learning_rate": 3e-4, "n_steps": 512, "batch_size": 64, "ent_coef": 0.01},
+    "A2C": {"learning_rate": 3e-4, "ent_coef": 0.01},
+}
+
+
+def _train_member(env: ExposureEnv, variant: Variant, seed: int) -> Any:
+    algorithm = algorithm_class(variant.model_type)
     model = algorithm(
         "MlpPolicy",
         env,
-        learning_rate=3e-4,
-        n_steps=512,
-        batch_size=64,
-        ent_coef=0.01,
         seed=seed,
         device="cpu",
-        policy_kwargs={"activation_fn": th.nn.ReLU, "net_arch": [64, 64]},
+        policy_kwargs={"activation_fn": th.nn.ReLU, "net_arch": list(variant.net_arch)},
         verbose=0,
+        **TRAINING_PARAMETERS[variant.model_type],
     )
-    model.learn(total_timesteps=steps)
+    model.learn(total_timesteps=variant.steps)
     return model
+
+
+@dataclass
+class Window:
+    """One walk-forward window: rows (of the pair's hourly frame) the agent is fitted on, the
+    inner validation slice (the training window's last 20 %, as FreqAI's test split) and the
+    traded window after it, with their features scaled on the fitted rows."""
+
+    start: pd.Timestamp
+    fit_rows: np.ndarray
+    val_rows: np.ndarray
+    trade_rows: np.ndarray
+    fit_x: np.ndarray
+    val_x: np.ndarray
+    trade_x: np.ndarray
+
+
+def fold_bounds(fold: int) -> tuple[pd.Timestamp, pd.Timestamp]:
+    return pd.Timestamp(f"{fold}-01-01", tz="UTC"), pd.Timestamp(f"{fold + 1}-01-01", tz="UTC")
+
+
+def walk_forward(
+    data: PairData, variant: Variant, fold: int, retrain_days: int
+) -> Iterator[Window]:
+    """The windows of ``fold`` (a year): retrain every ``retrain_days`` on the
+    ``variant.train_days`` before, on the variant's decision candles."""
+    decided = decision_candles(data.dates, "1h", variant.decision_every)
+    window_start, end = fold_bounds(fold)
+    while window_start < end:
+        window_end = min(window_start + pd.Timedelta(days=retrain_days), end)
+        train_from = window_start - pd.Timedelta(days=variant.train_days)
+        train = ((data.dates >= train_from) & (data.dates < window_start)).to_numpy() & decided
+        trade = ((data.dates >= window_start) & (data.dates < window_end)).to_numpy() & decided
+        train_rows = np.flatnonzero(train)
+        split = int(len(train_rows) * 0.8)
+        fit_rows, val_rows = train_rows[:split], train_rows[split:]
+        trade_rows = np.flatnonzero(trade)
+        frame = data.features.iloc[fit_rows].dropna(axis=1, how="all")
+        fit_x, val_x, trade_x = _scaled(
+            frame,
+            data.features.iloc[val_rows][frame.columns],
+            data.features.iloc[trade_rows][frame.columns],
+        )
+        yield Window(window_start, fit_rows, val_rows, trade_rows, fit_x, val_x, trade_x)
+        window_start = window_end
+
+
+def train_ensemble(
+    data: PairData, variant: Variant, window: Window, fee: float, seed: int
+) -> SeedEnsemble:
+    """``variant.seeds_per_agent`` members trained on the window's fitted rows."""
+    env = ExposureEnv(
+        window.fit_x,
+        data.close[window.fit_rows],
+        LEVELS,
+        fee,
+        RewardConfig(turnover_penalty=variant.turnover_penalty),
+        np.ones(len(LEVELS), bool),
+        base=data.regime_level[window.fit_rows] if variant.base else None,
+        band=variant.band,
+        episode_length=variant.episode_length,
+    )
+    members = [
+        _train_member(env, variant, seed * 100 + member)
+        for member in range(variant.seeds_per_agent)
+    ]
+    follow = ActionMap(len(LEVELS), residual=True).follow_base if variant.base else None
+    return SeedEnsemble(members, follow_base=follow)
 
 
 def metrics(
@@ -217,11 +291,7 @@ def run_one(
     data: PairData, variant: Variant, fold: int, seed: int, fee: float, retrain_days: int
 ) -> list[Run]:
     """Walk-forward over ``fold`` (a year) for one seed (two runs for a gated variant)."""
-    decided = decision_candles(data.dates, "1h", variant.decision_every)
-    start, end = (
-        pd.Timestamp(f"{fold}-01-01", tz="UTC"),
-        pd.Timestamp(f"{fold + 1}-01-01", tz="UTC"),
-    )
+    start, end = fold_bounds(fold)
     in_fold = ((data.dates >= start) & (data.dates < end)).to_numpy()
     fold_rows = np.flatnonzero(in_fold)
     daily = decision_candles(data.dates.iloc[fold_rows], "1h", 24)
@@ -237,61 +307,26 @@ def run_one(
             decision_candles(data.dates, "1h", 24), LEVELS[data.regime_level], np.nan
         )
         return [result(pd.Series(at_close).ffill().fillna(0.0).to_numpy(), [])]
-    reward = RewardConfig(turnover_penalty=variant.turnover_penalty)
-    action_map = ActionMap(len(LEVELS), residual=variant.base)
     mask = np.ones(len(LEVELS), bool)
     state = AgentState()
     held = np.full(len(data.dates), np.nan)
     ungated_state = AgentState()
     ungated = np.full(len(data.dates), np.nan)
     gates: list[bool] = []
-    window_start = start
-    while window_start < end:
-        window_end = min(window_start + pd.Timedelta(days=retrain_days), end)
-        train_from = window_start - pd.Timedelta(days=variant.train_days)
-        train = ((data.dates >= train_from) & (data.dates < window_start)).to_numpy() & decided
-        trade = ((data.dates >= window_start) & (data.dates < window_end)).to_numpy() & decided
-        train_rows = np.flatnonzero(train)
-        split = int(len(train_rows) * 0.8)
-        fit_rows, val_rows, trade_rows = (
-            train_rows[:split],
-            train_rows[split:],
-            np.flatnonzero(trade),
-        )
-        frame = data.features.iloc[fit_rows].dropna(axis=1, how="all")
-        fit_x, val_x, trade_x = _scaled(
-            frame,
-            data.features.iloc[val_rows][frame.columns],
-            data.features.iloc[trade_rows][frame.columns],
-        )
-        base = (lambda rows: data.regime_level[rows]) if variant.base else (lambda rows: None)
-        env = ExposureEnv(
-            fit_x,
-            data.close[fit_rows],
-            LEVELS,
-            fee,
-            reward,
-            mask,
-            base=base(fit_rows),
-            band=variant.band,
-            episode_length=variant.episode_length,
-        )
-        members = [
-            _train_member(env, variant.steps, seed * 100 + member)
-            for member in range(variant.seeds_per_agent)
-        ]
-        ensemble = SeedEnsemble(
-            members, follow_base=action_map.follow_base if variant.base else None
-        )
-
+    for window in walk_forward(data, variant, fold, retrain_days):
+        ensemble = train_ensemble(data, variant, window, fee, seed)
+        trade_rows, val_rows = window.trade_rows, window.val_rows
         # The traded window, decided by the ensemble as gated at the time of the call.
-        window = (trade_x, data.close[trade_rows], LEVELS, mask, fee)
-        options: dict[str, Any] = {"base": base(trade_rows), "band": variant.band}
+        traded = (window.trade_x, data.close[trade_rows], LEVELS, mask, fee)
+        options: dict[str, Any] = {
+            "base": data.regime_level[trade_rows] if variant.base else None,
+            "band": variant.band,
+        }
         if variant.gate:
-            ungated[trade_rows] = rollout(runner_for(ensemble), *window, ungated_state, **options)
+            ungated[trade_rows] = rollout(runner_for(ensemble), *traded, ungated_state, **options)
             gate(
                 ensemble,
-                val_x,
+                window.val_x,
                 data.close[val_rows],
                 LEVELS,
                 mask,
@@ -300,8 +335,7 @@ def run_one(
                 variant.band,
             )
             gates.append(ensemble.use_agent)
-        held[trade_rows] = rollout(runner_for(ensemble), *window, state, **options)
-        window_start = window_end
+        held[trade_rows] = rollout(runner_for(ensemble), *traded, state, **options)
     gated = result(pd.Series(held).ffill().fillna(0.0).to_numpy(), gates)
     if not variant.gate:
         return [gated]
