@@ -42,6 +42,7 @@ class Cluster:
     """A running cluster: its address and the environment a driver needs to join it."""
 
     address: str
+    client_address: str
     env: dict[str, str]
     logs: Path
 
@@ -99,7 +100,10 @@ def cluster() -> Iterator[Cluster]:
     token.chmod(0o600)
     env = {key: value for key, value in os.environ.items() if key != "RAY_ADDRESS"}
     env.update(RAY_USAGE_STATS_ENABLED="0", RAY_AUTH_MODE="token", RAY_AUTH_TOKEN_PATH=str(token))
-    port = free_port(HEAD_IP)
+    # The project importable on every node, tests included (a Ray Client driver's sys.path does
+    # not reach the workers).
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(PROJECT_ROOT), env.get("PYTHONPATH")]))
+    port, client_port = free_port(HEAD_IP), free_port(HEAD_IP)
     sessions: list[int] = []
     try:
         ray_start(
@@ -108,7 +112,7 @@ def cluster() -> Iterator[Cluster]:
                 "--include-dashboard=false", f"--dashboard-host={HEAD_IP}",
                 f"--dashboard-port={free_port(HEAD_IP)}",
                 f"--dashboard-agent-listen-port={free_port(HEAD_IP)}",
-                f"--ray-client-server-port={free_port(HEAD_IP)}",
+                f"--ray-client-server-port={client_port}",
                 f"--temp-dir={root / 'head'}", "--disable-usage-stats",
             ],
             env, root / "head.log", sessions,
@@ -121,7 +125,7 @@ def cluster() -> Iterator[Cluster]:
             ],
             env, root / "worker.log", sessions,
         )  # fmt: skip
-        yield Cluster(f"{HEAD_IP}:{port}", env, root)
+        yield Cluster(f"{HEAD_IP}:{port}", f"ray://{HEAD_IP}:{client_port}", env, root)
     finally:
         stop(sessions)
         left = session_pids(sessions)
@@ -187,8 +191,11 @@ def drive(scenario: str, address: str, folder: str) -> None:
     print(json.dumps({"slots": slots, "nodes": nodes, "results": results}))
 
 
-def start_driver(cluster: Cluster, scenario: str, folder: Path) -> subprocess.Popen[str]:
-    call = f"drive({scenario!r}, {cluster.address!r}, {str(folder)!r})"
+def start_driver(
+    cluster: Cluster, scenario: str, folder: Path, client: bool = False
+) -> subprocess.Popen[str]:
+    address = cluster.client_address if client else cluster.address
+    call = f"drive({scenario!r}, {address!r}, {str(folder)!r})"
     code = f"from {__name__} import drive; {call}"
     return subprocess.Popen(
         [sys.executable, "-c", code], cwd=PROJECT_ROOT, env=cluster.env, text=True,
@@ -230,9 +237,10 @@ def task_names(node: Path) -> set[str]:
 # --- the tests ---
 
 
-def test_tasks_run_on_both_nodes(cluster: Cluster, tmp_path: Path) -> None:
-    results = outcome(start_driver(cluster, "where", tmp_path))["results"]
-    assert set(results) == {"a", "b", "c", "d"}
+@pytest.mark.parametrize("client", [False, True], ids=["gcs-address", "ray-client"])
+def test_tasks_run_on_both_nodes(cluster: Cluster, tmp_path: Path, client: bool) -> None:
+    results = outcome(start_driver(cluster, "where", tmp_path, client))["results"]
+    assert set(results) == {"a", "b", "c", "d"}, results
     assert {r["node_ip"] for r in results.values()} == {HEAD_IP, WORKER_IP}
     assert len({r["node_id"] for r in results.values()}) == 2
     assert results["a"]["node_ip"] != results["b"]["node_ip"]  # the first two ran at once
