@@ -167,6 +167,42 @@ def _train(args: argparse.Namespace) -> int:
     return 0
 
 
+def _tune(args: argparse.Namespace) -> int:
+    import json
+
+    from freqtrade.misc import deep_merge_dicts
+
+    from meta_agent.evaluation.tune import SearchSettings, run_search
+
+    config: dict[str, object] = {}
+    for path in args.config:
+        config = deep_merge_dicts(json.loads(Path(path).read_text()), config)
+    config.setdefault("user_data_dir", "user_data")
+    freqai = config.get("freqai")
+    freqai = freqai if isinstance(freqai, dict) else {}
+    settings = SearchSettings(
+        folds=tuple(args.folds),
+        seeds=args.seeds,
+        retrain_days=args.retrain_days,
+        train_days=int(freqai.get("train_period_days", 730)),
+        test_size=float(freqai.get("data_split_parameters", {}).get("test_size", 0.2)),
+        fee=args.fee,
+    )
+    table = run_search(
+        config,
+        Path(args.datadir),
+        args.pairs,
+        settings,
+        Path(args.out),
+        samples=args.samples,
+        workers=args.workers,
+        address=args.address,
+    )
+    print(table.to_markdown(index=False, floatfmt=".2f"))
+    print(f"best design: {Path(args.out) / 'best.json'} (use it as a second --config)")
+    return 0
+
+
 def _ablation(args: argparse.Namespace) -> int:
     import json
 
@@ -298,6 +334,25 @@ def build_parser() -> argparse.ArgumentParser:
     ablation.add_argument("--workers", type=_positive_int, default=2)
     ablation.add_argument("--out", default="user_data/ablation")
     ablation.set_defaults(func=_ablation)
+
+    search = commands.add_parser(
+        "tune",
+        help="Ray Tune search over the allocator's design, scored on inner validation slices",
+    )
+    search.add_argument("--config", nargs="+", default=["config.json"])
+    search.add_argument("--datadir", default="user_data/data/binance")
+    search.add_argument("--pairs", nargs="+", default=["BTC/USDT", "ETH/USDT"])
+    search.add_argument(
+        "--folds", nargs="+", type=int, default=[2021, 2022], help="design years, never 2023"
+    )
+    search.add_argument("--samples", type=_positive_int, default=8, help="designs to try")
+    search.add_argument("--seeds", type=_positive_int, default=3)
+    search.add_argument("--retrain-days", type=_positive_int, default=180)
+    search.add_argument("--fee", type=float, default=0.004)
+    search.add_argument("--workers", type=_positive_int, help="trials at once (default: cores)")
+    search.add_argument("--address", help="a Ray cluster (default: $RAY_ADDRESS, else local)")
+    search.add_argument("--out", default="user_data/tune")
+    search.set_defaults(func=_tune)
 
     report = commands.add_parser("report", help="reports that the README quotes")
     report_commands = report.add_subparsers(dest="report_command", required=True)
