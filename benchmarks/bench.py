@@ -14,7 +14,10 @@ reported as median [min-max]. Stages (the reference in brackets):
   (observation, risk mask, policy; then with SHAP attribution) [``rl_model_predict``:
   ``model.predict`` through ``rolling().apply``];
 - end to end: offline walk-forward backtest of BTC/USDT + ETH/USDT 1h over 2022 with
-  ``config.json`` [the same with ``ReinforcementLearner`` and ``strategies/StockRL.py``].
+  ``config.json`` [the same with ``ReinforcementLearner`` and ``strategies/StockRL.py``];
+- end to end, parallel: the same MetaRL backtest after ``python -m meta_agent train
+  --workers 2`` [the stock backtest]; training scaling, 2 workers [1 worker, and the ideal];
+  peak RSS of the driver and of one training task; Ray's session start and per-task cost.
 
 Prints a table and writes ``benchmarks/results.json``.
 """
@@ -92,55 +95,87 @@ def percentiles(values: list[float], scale: float = 1e3) -> dict[str, float]:
     return {"p50": float(np.percentile(array, 50)), "p99": float(np.percentile(array, 99))}
 
 
+def _e2e_config(userdir: Path, kind: str, quick: bool) -> tuple[list[str], str]:
+    """``--config`` arguments and the strategy of one end-to-end backtest in ``userdir``."""
+    overrides: dict[str, Any] = {
+        "exchange": {"name": "binance", "pair_whitelist": ["BTC/USDT", "ETH/USDT"]},
+        "stake_currency": "USDT",
+        "fiat_display_currency": "",
+        "max_open_trades": 2,
+        "freqai": {"identifier": f"bench-{kind}"},
+        "meta_rl": {"data_root": str(DATADIR)},
+    }
+    strategy = "MetaRL"
+    if kind == "stock":
+        strategy = "StockRL"
+        overrides.update(
+            freqaimodel="ReinforcementLearner",
+            strategy_path=str(ROOT / "strategies"),
+        )
+    if quick:
+        overrides["freqai"].update(train_period_days=30, backtest_period_days=15)
+    config = userdir / "bench.json"
+    config.write_text(json.dumps(overrides))
+    return ["--config", str(ROOT / "config.json"), "--config", str(config)], strategy
+
+
+def _e2e_range(quick: bool) -> list[str]:
+    return [
+        "--timerange",
+        "20220101-20220201" if quick else "20220101-20221231",
+        "--datadir",
+        str(DATADIR / "binance"),
+    ]
+
+
 def end_to_end(kind: str, quick: bool) -> tuple[float, float]:
     """Wall seconds and peak RSS (MiB) of one offline walk-forward backtest, fresh models."""
     with tempfile.TemporaryDirectory(prefix=f"bench-{kind}-") as tmp:
         userdir = Path(tmp)
-        overrides: dict[str, Any] = {
-            "exchange": {"name": "binance", "pair_whitelist": ["BTC/USDT", "ETH/USDT"]},
-            "stake_currency": "USDT",
-            "fiat_display_currency": "",
-            "max_open_trades": 2,
-            "freqai": {"identifier": f"bench-{kind}"},
-            "meta_rl": {"data_root": str(DATADIR)},
-        }
-        strategy = "MetaRL"
-        if kind == "stock":
-            strategy = "StockRL"
-            overrides.update(
-                freqaimodel="ReinforcementLearner",
-                strategy_path=str(ROOT / "strategies"),
-            )
-        if quick:
-            overrides["freqai"].update(train_period_days=30, backtest_period_days=15)
-        config = userdir / "bench.json"
-        config.write_text(json.dumps(overrides))
-        timerange = "20220101-20220201" if quick else "20220101-20221231"
+        configs, strategy = _e2e_config(userdir, kind, quick)
         command = [
-            sys.executable,
-            "-m",
-            "meta_agent",
-            "freqtrade",
-            "--offline",
-            "--",
-            "backtesting",
-            "--config",
-            str(ROOT / "config.json"),
-            "--config",
-            str(config),
-            "--strategy",
-            strategy,
-            "--timerange",
-            timerange,
-            "--datadir",
-            str(DATADIR / "binance"),
-            "--userdir",
-            str(userdir),
-            "--export",
-            "none",
-        ]
+            sys.executable, "-m", "meta_agent", "freqtrade", "--offline", "--", "backtesting",
+            *configs, "--strategy", strategy, *_e2e_range(quick),
+            "--userdir", str(userdir), "--export", "none",
+        ]  # fmt: skip
         _, wall, rss = measured(command, f"{kind} backtest")
         return wall, rss
+
+
+def parallel_end_to_end(quick: bool, workers: int) -> dict[str, float]:
+    """The MetaRL backtest of :func:`end_to_end`, its windows first trained by
+    ``python -m meta_agent train --workers N``: wall seconds of both steps and peak RSS (MiB)
+    of the driver and of the largest training task (from the tasks' logs)."""
+    from meta_agent.rl.walkforward import PEAK_MEMORY_LINE
+
+    with tempfile.TemporaryDirectory(prefix="bench-parallel-") as tmp:
+        userdir = Path(tmp)
+        configs, strategy = _e2e_config(userdir, "metarl", quick)
+        common = [*configs, "--strategy", strategy, *_e2e_range(quick), "--userdir", str(userdir)]
+        train = [
+            sys.executable, "-m", "meta_agent", "train", *common,
+            "--workers", str(workers), "--logs", str(userdir / "logs"),
+        ]  # fmt: skip
+        _, train_wall, driver_rss = measured(train, f"train --workers {workers}")
+        backtest = [
+            sys.executable, "-m", "meta_agent", "freqtrade", "--offline", "--", "backtesting",
+            *common, "--export", "none",
+        ]  # fmt: skip
+        _, backtest_wall, backtest_rss = measured(backtest, "backtest after training")
+        tasks = [
+            float(line.split(PEAK_MEMORY_LINE)[1].split()[0])
+            for log in (userdir / "logs").glob("*.log")
+            for line in log.read_text().splitlines()
+            if PEAK_MEMORY_LINE in line
+        ]
+        return {
+            "train_s": train_wall,
+            "backtest_s": backtest_wall,
+            "total_s": train_wall + backtest_wall,
+            "driver_rss_mib": driver_rss,
+            "task_rss_mib": max(tasks),
+            "backtest_rss_mib": backtest_rss,
+        }
 
 
 def measure(args: argparse.Namespace) -> dict[str, Any]:
@@ -205,9 +240,10 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
         "reference_is": "none: stock FreqAI has no attribution",
     }
 
+    e2e_repeats = 1 if args.quick else args.e2e_repeats
     if not args.skip_e2e:
         runs: dict[str, list[tuple[float, float]]] = {"metarl": [], "stock": []}
-        for _ in range(1 if args.quick else args.e2e_repeats):
+        for _ in range(e2e_repeats):
             for kind in runs:
                 runs[kind].append(end_to_end(kind, args.quick))
         stages_out["end_to_end"] = {
@@ -222,6 +258,47 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
                 "reference": max(rss for _, rss in runs["stock"]),
             },
         }
+    if not args.skip_e2e:
+        workers = 2
+        parallel = [parallel_end_to_end(args.quick, workers) for _ in range(e2e_repeats)]
+        one = [parallel_end_to_end(args.quick, 1) for _ in range(e2e_repeats)]
+        stock = stages_out["end_to_end"]["reference"]
+        stages_out["end_to_end_parallel"] = {
+            "what": f"the same MetaRL backtest, its windows trained by `train --workers {workers}`"
+            " first (training + backtest)",
+            "unit": "s",
+            "metarl": spread([run["total_s"] for run in parallel]),
+            "reference": stock,
+            "reference_is": "ReinforcementLearner + StockRL (end_to_end's reference)",
+            "peak_rss_mib": {
+                "metarl": max(run["driver_rss_mib"] for run in parallel),
+                "reference": stages_out["end_to_end"]["peak_rss_mib"]["reference"],
+            },
+            "steps_s": {
+                "train": spread([run["train_s"] for run in parallel]),
+                "backtest": spread([run["backtest_s"] for run in parallel]),
+            },
+            "task_peak_rss_mib": max(run["task_rss_mib"] for run in parallel),
+        }
+        ideal = float(np.median([run["train_s"] for run in one])) / workers
+        stages_out["training_scaling"] = {
+            "what": f"`train` wall time, 1 worker vs {workers} (reference: 1 worker; ideal "
+            f"{workers} workers: {ideal:.0f} s)",
+            "unit": "s",
+            "metarl": spread([run["train_s"] for run in parallel]),
+            "reference": spread([run["train_s"] for run in one]),
+            "reference_is": "the same trainings, one after another (--workers 1, no Ray)",
+            "ideal_s": ideal,
+        }
+    overhead, _ = run_child("ray_overhead", tasks=20 if args.quick else 200)
+    stages_out["ray_overhead"] = {
+        "what": f"Ray: local session start, and one no-op task on {overhead['slots']} slots",
+        "unit": "ms",
+        "metarl": {"p50": overhead["per_task_s"] * 1e3, "p99": overhead["per_task_s"] * 1e3},
+        "reference": None,
+        "reference_is": f"session start {overhead['session_start_s']:.1f} s",
+        "session_start_s": overhead["session_start_s"],
+    }
     return stages_out
 
 

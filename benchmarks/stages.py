@@ -258,3 +258,21 @@ class _WindowModel:
     def predict(self, observation: pd.DataFrame, deterministic: bool) -> tuple[np.ndarray, None]:
         action, _ = self.model.predict(observation.to_numpy()[-1], deterministic=deterministic)
         return action, None
+
+
+def ray_overhead(tasks: int) -> dict[str, Any]:
+    """Ray's own cost: starting the local session, and a task that does nothing, run through
+    :func:`meta_agent.parallel.run_tasks` on every core."""
+    from meta_agent.parallel import Job, ray_session, run_tasks
+
+    start = time.perf_counter()
+    with ray_session() as slots:
+        started = time.perf_counter() - start
+        jobs = [Job(f"no-op {index}", (index,)) for index in range(tasks)]
+        done: list[int] = []
+        begin = time.perf_counter()
+        # A builtin: nothing to import on the worker, nothing to compute.
+        run_tasks(abs, jobs, slots, lambda job, result: done.append(result))
+        per_task = (time.perf_counter() - begin) / tasks
+    assert sorted(done) == list(range(tasks))
+    return {"session_start_s": started, "per_task_s": per_task, "slots": slots}

@@ -19,6 +19,9 @@ STAGES = {
     "inference_live",
     "inference_live_attribution",
     "end_to_end",
+    "end_to_end_parallel",
+    "training_scaling",
+    "ray_overhead",
 }
 
 

@@ -15,6 +15,7 @@ This module is that task's side: :class:`WindowShare` says which windows a task 
 from __future__ import annotations
 
 import logging
+import resource
 import sys
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -29,6 +30,9 @@ if TYPE_CHECKING:
     from meta_agent.rl.model import MetaRLModelBase
 
 logger = logging.getLogger(__name__)
+
+#: How a training task's log states its peak resident memory (read by ``make bench``).
+PEAK_MEMORY_LINE = "Peak memory of this training task:"
 
 
 @dataclass(frozen=True)
@@ -166,6 +170,8 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     windows = run_task(argv[split + 1 :], pair, WindowShare(int(part), int(parts)))
     Path(result).write_text(json.dumps([asdict(window) for window in windows]))
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+    logger.info("%s %.0f MiB", PEAK_MEMORY_LINE, peak)
     return 0
 
 
