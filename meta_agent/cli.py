@@ -130,6 +130,11 @@ def _train(args: argparse.Namespace) -> int:
 
     from meta_agent.rl.train_jobs import TrainingPlan, train
 
+    if args.workers == 1 and args.address:
+        raise MetaRLError(
+            "`--workers 1` trains one window share after another, without Ray; drop `--address` "
+            "or ask for 2 or more workers (or leave --workers out: the cluster's CPUs)."
+        )
     pairs = args.pairs
     if not pairs:
         config: dict[str, object] = {}
@@ -147,7 +152,8 @@ def _train(args: argparse.Namespace) -> int:
         backtest_args += ["--datadir", str(args.datadir)]
     if args.fee is not None:
         backtest_args += ["--fee", str(args.fee)]
-    plan = TrainingPlan(tuple(backtest_args), tuple(pairs), Path(args.logs))
+    logs = args.logs or Path(args.userdir or "user_data") / "logs" / "train"
+    plan = TrainingPlan(tuple(backtest_args), tuple(pairs), Path(logs))
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
     with Progress(*columns) as progress:
         bar = progress.add_task("training", total=None)
@@ -318,7 +324,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="run on this Ray cluster, e.g. 10.0.0.5:6379, ray://head:10001 or auto "
         "(default: $RAY_ADDRESS, else a local Ray on loopback)",
     )
-    training.add_argument("--logs", default="user_data/logs/train", help="one log per task")
+    training.add_argument("--logs", type=Path, help="one log per task (<userdir>/logs/train)")
     training.set_defaults(func=_train)
 
     ablation = commands.add_parser(

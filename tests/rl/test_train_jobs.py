@@ -176,3 +176,11 @@ def test_recorded_models_point_at_each_pairs_newest_window(tmp_path: Path) -> No
     assert entries["BTC/USD"]["trained_timestamp"] == 200
     assert entries["ETH/USD"]["data_path"] == str(folder / "sub-train-ETH_100")
     assert entries["XRP/USD"] == {"model_filename": "cb_xrp_1", "extras": {"kept": 1}}
+
+
+def test_one_worker_and_a_cluster_address_contradict(capsys: pytest.CaptureFixture[str]) -> None:
+    from meta_agent.cli import main
+
+    argv = ["train", "--config", "config.json", "--timerange", TIMERANGE, "--workers", "1"]
+    assert main([*argv, "--address", "127.0.0.2:6379"]) == 1
+    assert "drop `--address`" in capsys.readouterr().err
