@@ -201,7 +201,7 @@ def run_freqtrade(
 
 def test_show_config_through_the_project_validates_meta_rl(tmp_path: Path) -> None:
     result = run_freqtrade(tmp_path, {"meta_rl": {"risk": {"stoplos": -0.1}}}, "show-config")
-    output = result.stdout + result.stderr
+    output = " ".join((result.stdout + result.stderr).split())  # Freqtrade's log wraps lines
     assert result.returncode != 0, output[-2000:]
     assert "`meta_rl.risk.stoplos` is not a known key (allowed: daily_loss_cap" in output
     assert "Traceback" not in output
@@ -214,7 +214,7 @@ def test_freqtrade_stoploss_from_the_environment_is_refused_before_any_work(
         tmp_path, {}, "backtesting", "--strategy", "MetaRL", "--timerange", "20220701-20220702",
         env={"FREQTRADE__STOPLOSS": "-0.99"},
     )  # fmt: skip
-    output = result.stdout + result.stderr
+    output = " ".join((result.stdout + result.stderr).split())  # Freqtrade's log wraps lines
     assert result.returncode == 2, output[-2000:]
     assert "`stoploss` = -0.99 conflicts with `meta_rl.risk.stoploss` = -0.3" in output
     assert "Traceback" not in output

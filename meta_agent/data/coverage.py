@@ -20,6 +20,9 @@ REFERENCE_NEEDS: dict[str, tuple[tuple[str, str], ...]] = {
     "basis-v1": (("perp", "futures"), ("spot", "spot")),
 }
 
+#: Candle types only a perpetual has: one of its files shows the market exists.
+PERP_CANDLE_TYPES = ("futures", "funding_rate", "mark")
+
 
 def candle_path(datadir: Path, pair: str, timeframe: str, candle_type: CandleType) -> Path:
     """Where Freqtrade keeps the feather candles of ``pair`` (futures types under futures/)."""
@@ -60,9 +63,9 @@ def check_reference_markets(
 ) -> None:
     """Refuse a backtest whose derivatives sources would read a missing reference file.
 
-    A base currency's reference market is expected when any of its files exist, or when it is
+    A base currency's perpetual is expected when any of its files exist, or when it is
     ``listed`` (the reference exchange's pinned markets) and ``reference_dir`` holds data at
-    all; a base without such a market (DOGE on Binance futures) leaves its sources unavailable.
+    all; a base without a perpetual (DOGE on Binance here) leaves its sources unavailable.
     """
     needs = [need for source in sources for need in REFERENCE_NEEDS.get(source, ())]
     if not needs:
@@ -73,9 +76,14 @@ def check_reference_markets(
             need: candle_path(reference_dir, markets[need[0]], "1h", CandleType(need[1]))
             for need in needs
         }
-        exists = {need: path.is_file() for need, path in paths.items()}
-        expected = any(exists.values()) or (markets["perp"] in listed and reference_dir.is_dir())
-        missing = [str(path) for need, path in paths.items() if not exists[need]]
+        perp_files = [
+            candle_path(reference_dir, markets["perp"], "1h", CandleType(kind))
+            for kind in PERP_CANDLE_TYPES
+        ]
+        expected = any(path.is_file() for path in perp_files) or (
+            markets["perp"] in listed and reference_dir.is_dir()
+        )
+        missing = [str(path) for path in paths.values() if not path.is_file()]
         if expected and missing:
             raise ConfigError(
                 f"{missing[0]} is missing: the derivatives sources "
