@@ -42,9 +42,13 @@ data: setup
 			--datadir user_data/data/binance; \
 	fi
 
+# `--cache none`: Freqtrade's backtest cache keys on the config and the strategy file only, so
+# it would print an old result after the data or the models changed. MetaRL reuses the saved
+# models of a previous demo (FreqAI's save_backtest_models) and decides every window again.
 demo: data
 	$(PY) -m meta_agent freqtrade --offline -- backtesting --config $(DEMO_CONFIG) \
-		$(ONLINE_DEMO) --strategy MetaRL --pairs $(DEMO_PAIRS) --timerange $(DEMO_TIMERANGE)
+		$(ONLINE_DEMO) --strategy MetaRL --pairs $(DEMO_PAIRS) --timerange $(DEMO_TIMERANGE) \
+		--cache none
 
 test: setup
 	$(PY) -m pytest

@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import Any, ClassVar
 
 from freqtrade.persistence import PairLocks, Trade
+from freqtrade.persistence.pairlock import PairLock
 from pandas import DataFrame
 
 from meta_agent.config import check_stoploss
@@ -28,6 +29,13 @@ from meta_agent.risk import (
     lock_until_day_end,
 )
 from meta_agent.strategy_base import MetaStrategy
+
+
+def _keeps_trades() -> bool:
+    """Whether trades and locks exist: in memory (backtesting, hyperopt, the analyses) or in
+    the trade database (``freqtrade trade``). ``plot-dataframe`` and the webserver's chart only
+    analyse candles; Freqtrade opens no database there, so there is no loss to check."""
+    return not PairLocks.use_db or getattr(PairLock, "session", None) is not None
 
 
 class TargetExposureStrategy(MetaStrategy):
@@ -81,7 +89,7 @@ class TargetExposureStrategy(MetaStrategy):
         restarted bot keeps it; FreqUI and Telegram ``/locks`` show it.
         """
         cap = self.meta_config.risk.daily_loss_cap
-        if cap is None or PairLocks.is_global_lock(current_time):
+        if cap is None or not _keeps_trades() or PairLocks.is_global_lock(current_time):
             return False
         closed = Trade.get_trades_proxy(is_open=False, close_date=day_start(current_time))
         unrealised = []

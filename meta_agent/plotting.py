@@ -30,20 +30,21 @@ SIGNAL_PREFIX = "%%-"
 def plot_config(sources: list[str]) -> dict[str, Any]:
     """Subplots: the target exposure, each source's score (signed lean x strength; 0 where the
     source is unavailable), and the signed attribution of each source, the context and the
-    position block to the decision (one line each)."""
+    position block to the decision (one line each). No ``type``: both FreqUI and
+    ``plot-dataframe`` draw lines by default, and ``plot-dataframe`` fails on ``"line"``."""
     signals = {
-        f"{SIGNAL_PREFIX}{source}__score": {"color": PALETTE[i % len(PALETTE)], "type": "line"}
+        f"{SIGNAL_PREFIX}{source}__score": {"color": PALETTE[i % len(PALETTE)]}
         for i, source in enumerate(sources)
     }
     groups = [*sources, CONTEXT, POSITION]
     attribution = {
-        f"{ATTRIBUTION_PREFIX}{name}": {"color": PALETTE[i % len(PALETTE)], "type": "line"}
+        f"{ATTRIBUTION_PREFIX}{name}": {"color": PALETTE[i % len(PALETTE)]}
         for i, name in enumerate(groups)
     }
     return {
         "main_plot": {},
         "subplots": {
-            "exposure": {"&-action": {"color": "#2962ff", "type": "line"}},
+            "exposure": {"&-action": {"color": "#2962ff"}},
             "signals": signals,
             "attribution": attribution,
         },

@@ -9,12 +9,10 @@ from pathlib import Path
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
 
-def run_offline(
-    args: list[str], configs: list[Path], userdir: Path
-) -> subprocess.CompletedProcess[str]:
+def offline_command(args: list[str], configs: list[Path], userdir: Path) -> list[str]:
     """``python -m meta_agent freqtrade --offline -- ARGS --config C... --userdir U``."""
     config_args = [arg for config in configs for arg in ("--config", str(config))]
-    command = [
+    return [
         sys.executable,
         "-m",
         "meta_agent",
@@ -26,6 +24,17 @@ def run_offline(
         "--userdir",
         str(userdir),
     ]
+
+
+def run_offline(
+    args: list[str], configs: list[Path], userdir: Path
+) -> subprocess.CompletedProcess[str]:
+    """Run :func:`offline_command` to completion."""
     return subprocess.run(
-        command, cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=900, check=False
+        offline_command(args, configs, userdir),
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
     )

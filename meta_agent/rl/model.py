@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 import torch as th
+from freqtrade.enums import RunMode
 from freqtrade.exceptions import OperationalException
 from freqtrade.freqai.data_kitchen import FreqaiDataKitchen
 from freqtrade.freqai.RL.BaseReinforcementLearningModel import BaseReinforcementLearningModel
@@ -81,6 +82,12 @@ def _decide_every_window(dk: FreqaiDataKitchen) -> None:
         return False
 
     dk.check_if_backtest_prediction_is_valid = never_valid
+
+
+#: Commands that draw a finished backtest (FreqUI's chart through the webserver's
+#: ``pair_history``, ``plot-dataframe``): they show the decisions the backtest saved in
+#: ``backtesting_predictions/`` instead of deciding, let alone training, again.
+SHOWING_A_BACKTEST = (RunMode.WEBSERVER, RunMode.PLOT)
 
 
 def _check_model_choice(rl_config: dict[str, Any]) -> None:
@@ -354,6 +361,15 @@ class MetaRLModelBase(BaseReinforcementLearningModel):
     def train(
         self, unfiltered_df: DataFrame, pair: str, dk: FreqaiDataKitchen, **kwargs: Any
     ) -> Any:
+        if self.config.get("runmode") in SHOWING_A_BACKTEST:
+            # The chart loads only the timerange and the startup candles: a model trained here
+            # would see a fraction of the training window and not be the backtest's agent.
+            self._training_error = (
+                f"no saved decisions or model of a backtest for the window ending "
+                f"{self.training_timerange.stop_fmt}: run `freqtrade backtesting` with this "
+                "--timerange first (MetaRL does not train to draw a chart)"
+            )
+            return None
         self._train_frame = unfiltered_df
         try:
             return super().train(unfiltered_df, pair, dk, **kwargs)
@@ -376,11 +392,14 @@ class MetaRLModelBase(BaseReinforcementLearningModel):
         feature list with the strategy's. MetaRL instead reloads each window's saved model and
         decides the windows in order, carrying its state: a re-run decides exactly as the
         first run did. Deciding is cheap next to training, which saved models still spare.
+        Commands that only draw a backtest (:data:`SHOWING_A_BACKTEST`) keep FreqAI's reuse:
+        they show the decisions the latest backtest of each window saved.
 
         With :attr:`window_share` set (a parallel training task) only those windows are
         trained and saved, and nothing is predicted.
         """
-        _decide_every_window(dk)
+        if self.config.get("runmode") not in SHOWING_A_BACKTEST:
+            _decide_every_window(dk)
         if self.window_share is None:
             return super().start_backtesting(dataframe, metadata, dk, strategy)
         self.trained_windows += train_windows(
@@ -388,6 +407,14 @@ class MetaRLModelBase(BaseReinforcementLearningModel):
         )
         dk.return_dataframe = dataframe
         return dk
+
+    def check_if_feature_list_matches_strategy(self, dk: FreqaiDataKitchen) -> None:
+        """FreqAI's check before it reuses saved predictions, minus the raw prices: the
+        strategy furnishes them for the environment, the saved list has them dropped."""
+        if self.rl_config.get("drop_ohlc_from_features"):
+            raw = {"%-raw_open", "%-raw_low", "%-raw_high", "%-raw_close"}
+            dk.training_features_list = [f for f in dk.training_features_list if f not in raw]
+        super().check_if_feature_list_matches_strategy(dk)
 
     def _append_null_backtesting_predictions(
         self, dk: FreqaiDataKitchen, dataframe_backtest: DataFrame
