@@ -41,7 +41,7 @@ from meta_agent.rl.clock import decision_candles
 from meta_agent.rl.ensemble import SeedEnsemble, gate, runner_for
 from meta_agent.rl.env import ExposureEnv
 from meta_agent.rl.rollout import AgentState, rollout
-from meta_agent.rl.selection import algorithm_class
+from meta_agent.rl.selection import algorithm_class, without_log_folder
 from meta_agent.trend_regime import nearest_level_index
 
 logger = logging.getLogger(__name__)
@@ -186,7 +186,7 @@ def _train_member(env: ExposureEnv, variant: Variant, seed: int) -> Any:
         verbose=0,
         **TRAINING_PARAMETERS[variant.model_type],
     )
-    model.learn(total_timesteps=variant.steps)
+    without_log_folder(model).learn(total_timesteps=variant.steps)
     return model
 
 

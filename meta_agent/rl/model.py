@@ -40,7 +40,12 @@ from meta_agent.rl.env import ExposureEnv
 from meta_agent.rl.inference import SUPPORTED_MODEL_TYPES
 from meta_agent.rl.masks import action_mask
 from meta_agent.rl.rollout import AgentState, rollout_decisions
-from meta_agent.rl.selection import SB3_CONTRIB, algorithm_class, select_model
+from meta_agent.rl.selection import (
+    SB3_CONTRIB,
+    algorithm_class,
+    select_model,
+    without_log_folder,
+)
 from meta_agent.rl.walkforward import TrainedWindow, WindowShare, train_windows
 from meta_agent.trend_regime import REGIME_TIMEFRAME, nearest_level_index
 
@@ -457,7 +462,7 @@ class MetaRLModelBase(BaseReinforcementLearningModel):
                 members.append(chosen.model)
                 continue
             member = self.MODELCLASS(self.policy_type, self.train_env, **member_params)
-            member.learn(
+            without_log_folder(member).learn(
                 total_timesteps=steps, progress_bar=bool(self.rl_config.get("progress_bar"))
             )
             members.append(member)
@@ -566,6 +571,12 @@ class MetaRLModelBase(BaseReinforcementLearningModel):
             for name, values in attributions.items():
                 pred_df[f"{ATTRIBUTION_PREFIX}{name}"] = 0.0
                 pred_df.loc[rows, f"{ATTRIBUTION_PREFIX}{name}"] = values.to_numpy()
+        if self.meta_config.attribution and dk.data.get(BACKGROUND_KEY) is not None:
+            # Candles without a decision (between daily decisions, a run cut before the next
+            # one) have the same columns, at 0: frames of any length compare column for column.
+            for group in [*self.meta_config.sources, CONTEXT, POSITION]:
+                if f"{ATTRIBUTION_PREFIX}{group}" not in pred_df:
+                    pred_df[f"{ATTRIBUTION_PREFIX}{group}"] = 0.0
         for label in dk.label_list:
             pred_df[label] = exposures
         return pred_df, dk.do_predict

@@ -31,6 +31,15 @@ def algorithm_class(model_type: str) -> type[Any]:
     return getattr(importlib.import_module(module), model_type)
 
 
+def without_log_folder(model: Any) -> Any:
+    """``model``, writing its training log nowhere: SB3's default logger creates a folder in
+    the temp directory (``SB3-<time>``) on every ``learn``, even when it writes nothing."""
+    from stable_baselines3.common.logger import Logger
+
+    model.set_logger(Logger(folder=None, output_formats=[]))
+    return model
+
+
 def policy_for(model_type: str) -> str:
     return "MlpLstmPolicy" if model_type == "RecurrentPPO" else "MlpPolicy"
 
@@ -96,7 +105,7 @@ def select_model(
     for model_type in candidates:
         algorithm = algorithm_class(model_type)
         model = algorithm(policy_for(model_type), head, **accepted(algorithm, algorithm_kwargs))
-        model.learn(total_timesteps=int(train_cycles * split))
+        without_log_folder(model).learn(total_timesteps=int(train_cycles * split))
         exposures = rollout(
             PolicyRunner(model),
             features,

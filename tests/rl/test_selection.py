@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from types import SimpleNamespace
 
 import numpy as np
@@ -70,3 +71,21 @@ def test_selection_config_is_strict() -> None:
         MetaRLConfig.from_freqtrade(
             {"meta_rl": {"model_selection": {"candidates": ["PPO", "A2C"], "folds": 3}}}
         )
+
+
+def test_training_leaves_no_log_folder_behind(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SB3 would create ``SB3_LOGDIR`` (else ``<tmp>/SB3-<time>``) on every learn()."""
+    from stable_baselines3 import PPO
+
+    from meta_agent.rl.selection import without_log_folder
+
+    folder = tmp_path / "sb3"
+    monkeypatch.setenv("SB3_LOGDIR", str(folder))
+    features, prices = foretelling_world(seed=0, n=100)
+    model = PPO("MlpPolicy", ExposureEnv(features, prices, LEVELS, 0.001), n_steps=64, verbose=0)
+    without_log_folder(model).learn(total_timesteps=64)
+    assert not folder.exists()
+    PPO("MlpPolicy", ExposureEnv(features, prices, LEVELS, 0.001), n_steps=64).learn(64)
+    assert folder.exists(), "the check above cannot fail: SB3 no longer makes the folder"
