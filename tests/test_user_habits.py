@@ -15,9 +15,11 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+import requests
 from freqtrade.data.btanalysis import get_latest_backtest_filename, load_backtest_stats
 
 from meta_agent.data.importer import import_data
+from meta_agent.strategies import standalone_strategies
 from tests.freqtrade_cli import PROJECT_ROOT, offline_command, run_offline
 
 PAIR = "BTC/USD"
@@ -77,12 +79,18 @@ def backtest(userdir: Path, name: str, *extra: str, timerange: str = TIMERANGE) 
     return log
 
 
-def decisions(userdir: Path) -> pd.Series:
-    """``&-action`` per candle as the latest backtest of each window saved it."""
+def predictions(userdir: Path) -> pd.DataFrame:
+    """Every column FreqAI returns to the strategy (decisions, signals, attributions,
+    ``do_predict``) per candle, as the latest backtest of each window saved them."""
     files = sorted(userdir.glob("models/habits-*/backtesting_predictions/*.feather"))
     assert files, "no saved decisions"
     frame = pd.concat([pd.read_feather(path) for path in files], ignore_index=True)
-    return frame.set_index(pd.to_datetime(frame["date"], utc=True))["&-action"].sort_index()
+    return frame.set_index(pd.to_datetime(frame["date"], utc=True)).sort_index()
+
+
+def decisions(userdir: Path) -> pd.Series:
+    """``&-action`` per candle as the latest backtest of each window saved it."""
+    return predictions(userdir)["&-action"]
 
 
 def trades(userdir: Path, name: str) -> list[tuple[str, str, float]]:
@@ -111,11 +119,20 @@ def test_a_rerun_decides_exactly_as_the_first_run(first_run: pd.Series, userdir:
 def test_a_sub_range_of_decided_windows_decides_as_the_first_run(
     first_run: pd.Series, userdir: Path
 ) -> None:
+    """Also what Freqtrade's lookahead checks compare: a run cut mid-window (10:00, between
+    daily decisions) returns every column identical on every candle both runs predicted. The
+    candle at the cut itself is not predicted: FreqAI's windows end before their stop date."""
+    full = predictions(userdir)
     log = backtest(userdir, "sub-range", timerange="20221001-20221022")
     assert "Starting training" not in log
     again = decisions(userdir)
     shared = again.index[again.index < pd.Timestamp("2022-10-22", tz="UTC")]
     pd.testing.assert_series_equal(again[shared], first_run[shared])
+    backtest(userdir, "cut", timerange="20221001-1665655200")  # 2022-10-13 10:00 UTC
+    cut = predictions(userdir)
+    cut = cut[cut.index < pd.Timestamp("2022-10-16", tz="UTC")]  # the first window's file
+    assert cut.index.max() == pd.Timestamp("2022-10-13 09:00", tz="UTC")
+    pd.testing.assert_frame_equal(cut, full.loc[cut.index, cut.columns])
 
 
 def test_protections_change_orders_not_decisions(first_run: pd.Series, userdir: Path) -> None:
@@ -168,22 +185,20 @@ def webserver(userdir: Path, first_run: pd.Series) -> Iterator[tuple[str, Path]]
         }
     }
     (userdir / "webserver.json").write_text(json.dumps(api))
-    command = offline_command(["webserver"], [*configs(userdir), userdir / "webserver.json"], userdir)
+    server_configs = [*configs(userdir), userdir / "webserver.json"]
+    command = offline_command(["webserver"], server_configs, userdir)
     log = userdir / "webserver.log"
     url = f"http://{host}:{api['api_server']['listen_port']}"
     with log.open("w") as handle:
         process = subprocess.Popen(command, cwd=PROJECT_ROOT, stdout=handle, stderr=handle)
     try:
-        from freqtrade_client import FtRestClient
-
-        client = FtRestClient(url, timeout=5)
         for _ in range(600):
             if process.poll() is not None:
                 pytest.fail(f"webserver exited: {log.read_text()[-3000:]}")
             try:
-                if client.ping() == {"status": "pong"}:
+                if requests.get(f"{url}/api/v1/ping", timeout=5).json() == {"status": "pong"}:
                     break
-            except Exception:
+            except requests.RequestException:
                 pass
             time.sleep(0.5)
         else:
@@ -208,7 +223,8 @@ def test_freqtrades_pair_history_shows_the_backtests_own_decisions(
     url, log = webserver
     password = json.loads((userdir / "webserver.json").read_text())["api_server"]["password"]
     client = FtRestClient(url, "habits", password, timeout=900)
-    history = client.pair_history(PAIR, "1h", "MetaRL", timerange=TIMERANGE)
+    # FreqUI names the result's FreqAI model; freqtrade-client would otherwise send "None".
+    history = client.pair_history(PAIR, "1h", "MetaRL", TIMERANGE, freqaimodel="MetaRLModel")
     assert "data" in history, history
     columns = history["columns"]
     sources = json.loads((PROJECT_ROOT / "config.json").read_text())["meta_rl"]["sources"]
@@ -236,3 +252,18 @@ def test_plot_dataframe_draws_the_backtests_decisions(first_run: pd.Series, user
     assert result.returncode == 0, log[-4000:]
     assert "Starting training" not in log
     assert (userdir / "plot" / "freqtrade-plot-BTC_USD-1h.html").is_file()
+
+
+BASELINES = ["BuyAndHold", "EqualWeightVote", "StackingBaseline", "TrendRegime"]
+STANDALONE_CONFIGS = [
+    PROJECT_ROOT / "config.json",
+    PROJECT_ROOT / "configs" / "standalone-binance.json",
+]
+
+
+@pytest.mark.parametrize("strategy", [*sorted(standalone_strategies()), *BASELINES])
+def test_plot_dataframe_draws_every_standalone_strategy(strategy: str, userdir: Path) -> None:
+    args = ["plot-dataframe", "--strategy", strategy, "--timerange", "20220101-20220301"]
+    result = run_offline([*args, "--no-trades"], STANDALONE_CONFIGS, userdir)
+    assert result.returncode == 0, (result.stdout + result.stderr)[-4000:]
+    assert (userdir / "plot" / "freqtrade-plot-BTC_USDT-1h.html").is_file()
