@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -267,3 +268,19 @@ def test_plot_dataframe_draws_every_standalone_strategy(strategy: str, userdir: 
     result = run_offline([*args, "--no-trades"], STANDALONE_CONFIGS, userdir)
     assert result.returncode == 0, (result.stdout + result.stderr)[-4000:]
     assert (userdir / "plot" / "freqtrade-plot-BTC_USDT-1h.html").is_file()
+
+
+def test_recursive_analysis_runs_on_metarl(userdir: Path) -> None:
+    """Freqtrade's recursive check passes; its indicator-lookahead check flags only columns
+    FreqAI returns, on the one candle a cut run never predicts (OPERATIONS.md, section 11)."""
+    analysis = {"freqai": {**OVERRIDES["freqai"], "identifier": "habits-analysis"}}
+    (userdir / "analysis.json").write_text(json.dumps(analysis))
+    args = ["recursive-analysis", "--strategy", "MetaRL", "--pairs", PAIR]
+    args += ["--timerange", TIMERANGE, "--startup-candle", "199", "399", "499"]
+    configs = [PROJECT_ROOT / "config.json", userdir / "analysis.json"]
+    result = run_offline(args, configs, userdir)
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output[-4000:]
+    assert "No variance on indicator(s) found due to recursive formula" in output, output[-3000:]
+    flagged = re.findall(r"found lookahead in indicator (\S+)", output)
+    assert all(name.startswith(("%%-", "&-")) or name == "do_predict" for name in flagged)
