@@ -38,8 +38,12 @@ class FeedUnavailableError(MetaRLError):
     """A live feed has no usable data now; its sources report ``available=False``."""
 
 
-class ObservationContractError(MetaRLError):
+class ObservationContractError(MetaRLError, OperationalException):
     """A trained model's observation contract does not match the features it is given."""
+
+
+class ModelLoadError(MetaRLError, OperationalException):
+    """A saved model cannot be loaded; the message names its file and the reason."""
 
 
 class ReplayError(MetaRLError):

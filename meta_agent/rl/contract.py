@@ -50,8 +50,16 @@ class ObservationContract:
         return cls(**{key: tuple(value) for key, value in data.items()})
 
 
-def check_contract(saved: dict[str, Any] | None, current: ObservationContract) -> None:
-    """Refuse a model whose stored contract differs from ``current``; name every difference."""
+CONTRACT_FIELDS = ("sources", "feature_names", "levels", "position_features")
+
+
+def check_contract(
+    saved: dict[str, Any] | None,
+    current: ObservationContract,
+    fields: tuple[str, ...] = CONTRACT_FIELDS,
+) -> None:
+    """Refuse a model whose stored contract differs from ``current`` in ``fields``; name every
+    difference."""
     if saved is None:
         raise ObservationContractError(
             "The model has no stored observation contract (trained by another version?). "
@@ -60,7 +68,7 @@ def check_contract(saved: dict[str, Any] | None, current: ObservationContract) -
     stored = ObservationContract.from_dict(saved)
     differences = [
         f"{name}: model {getattr(stored, name)} != now {getattr(current, name)}"
-        for name in ("sources", "feature_names", "levels", "position_features")
+        for name in fields
         if getattr(stored, name) != getattr(current, name)
     ]
     if differences:
@@ -91,3 +99,26 @@ def fingerprint(config: dict[str, Any], sources: list[str], levels: tuple[float,
     }
     digest = hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode())
     return digest.hexdigest()[:8]
+
+
+def check_feature_inputs(trained_on: list[str], given: list[str], where: str) -> None:
+    """Refuse features that differ from those a model's pipeline was fitted on (names and
+    order), naming what is missing and what is new, before the pipeline fails on them."""
+    if given == trained_on:
+        return
+    missing = [name for name in trained_on if name not in given]
+    new = [name for name in given if name not in trained_on]
+
+    def some(names: list[str]) -> str:
+        return ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
+
+    what = (
+        f"missing {some(missing) or 'none'}; new {some(new) or 'none'}"
+        if missing or new
+        else "the same names in another order"
+    )
+    raise ObservationContractError(
+        f"The model in {where} was fitted on {len(trained_on)} features; the strategy now "
+        f"gives {len(given)} ({what}). Refusing a model trained on a different observation "
+        "contract: change `freqai.identifier` or delete that folder to retrain."
+    )

@@ -90,7 +90,13 @@ class SeedEnsemble:
                 raise FileNotFoundError(
                     f"Ensemble member {index} of {info['members']} is missing: {location}"
                 )
-            members.append(model_classes[index].load(location))
+            try:
+                members.append(model_classes[index].load(location))
+            except Exception as err:
+                raise ValueError(
+                    f"ensemble member {index} ({location}) is unreadable: "
+                    f"{type(err).__name__}: {err}"
+                ) from err
         return cls(
             members,
             bool(info["use_agent"]),

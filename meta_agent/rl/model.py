@@ -24,7 +24,7 @@ from freqtrade.freqai.RL.BaseReinforcementLearningModel import BaseReinforcement
 from pandas import DataFrame
 
 from meta_agent.config import MetaRLConfig, RewardConfig
-from meta_agent.errors import ConfigError
+from meta_agent.errors import ConfigError, ModelLoadError
 from meta_agent.risk import RiskView, risk_mask, static_max_exposure
 from meta_agent.rl.actions import ActionMap
 from meta_agent.rl.attribution import (
@@ -34,7 +34,12 @@ from meta_agent.rl.attribution import (
     training_background,
 )
 from meta_agent.rl.clock import decision_candles, hold_between
-from meta_agent.rl.contract import ObservationContract, check_contract, fingerprint
+from meta_agent.rl.contract import (
+    ObservationContract,
+    check_contract,
+    check_feature_inputs,
+    fingerprint,
+)
 from meta_agent.rl.ensemble import ENSEMBLE_KEY, SeedEnsemble, gate, runner_for
 from meta_agent.rl.env import ExposureEnv
 from meta_agent.rl.inference import SUPPORTED_MODEL_TYPES
@@ -265,7 +270,14 @@ class MetaRLModelBase(BaseReinforcementLearningModel):
                 # would hand them to a later window loaded from disk (a backtest resumed after
                 # some windows were trained): each window loads its own.
                 self.dd.meta_data_dictionary.pop(coin, None)
-            first, model_type = load_first_member(coin, dk)
+            try:
+                first, model_type = load_first_member(coin, dk)
+            except Exception as err:
+                raise ModelLoadError(
+                    f"Cannot load the MetaRL model of {coin} from {dk.data_path} "
+                    f"({dk.model_filename}_model.zip, its metadata and pipelines): "
+                    f"{type(err).__name__}: {err}. Delete that folder to train the window again."
+                ) from err
             info = dk.data.get(ENSEMBLE_KEY)
             # Live, FreqAI hands back the model it holds in memory: after a retrain, the
             # ensemble itself; after a restart, the first member until it is completed here.
@@ -273,7 +285,14 @@ class MetaRLModelBase(BaseReinforcementLearningModel):
                 return first
             path = Path(dk.data_path) / f"{dk.model_filename}_model.zip"
             types = info.get("model_types") or [model_type] * int(info["members"])
-            ensemble = SeedEnsemble.load(first, path, info, [algorithm_class(t) for t in types])
+            try:
+                classes = [algorithm_class(t) for t in types]
+                ensemble = SeedEnsemble.load(first, path, info, classes)
+            except Exception as err:
+                raise ModelLoadError(
+                    f"Cannot load the ensemble members of {coin} beside {path}: "
+                    f"{type(err).__name__}: {err}. Delete {dk.data_path} to train the window again."
+                ) from err
             if dk.live:
                 self.dd.model_dictionary[coin] = ensemble
             return ensemble
@@ -518,13 +537,19 @@ class MetaRLModelBase(BaseReinforcementLearningModel):
         backtest window, or the previous live candle); candles already decided are not decided
         again.
         """
+        saved = dk.data.get(CONTRACT_KEY)
+        # The contract first: FreqAI's pipeline would fail on other features its own way.
+        check_contract(saved, self._contract([]), ("sources", "levels", "position_features"))
         dk.find_features(unfiltered_df)
         filtered, _ = dk.filter_features(
             unfiltered_df, dk.training_features_list, training_filter=False
         )
         features = self.drop_ohlc_from_df(filtered, dk)
+        trained_on = dk.data.get("training_features_list")
+        if trained_on is not None:
+            check_feature_inputs(list(trained_on), list(features.columns), str(dk.data_path))
         features, _, _ = dk.feature_pipeline.transform(features, outlier_check=True)
-        check_contract(dk.data.get(CONTRACT_KEY), self._contract(list(features.columns)))
+        check_contract(saved, self._contract(list(features.columns)))
 
         state = self.agent_state.setdefault(dk.pair, AgentState())
         dates = unfiltered_df["date"]
