@@ -235,6 +235,7 @@ def test_freqtrades_pair_history_shows_the_backtests_own_decisions(
     assert expected <= set(columns), sorted(expected - set(columns))
     frame = pd.DataFrame(history["data"], columns=columns)
     shown = frame.set_index(pd.to_datetime(frame["date"], utc=True))["&-action"]
+    shown.index = shown.index.as_unit(first_run.index.unit)
     shown = shown[shown.index.isin(first_run.index)]
     assert len(shown) == len(first_run)
     pd.testing.assert_series_equal(shown, first_run, check_names=False)
@@ -244,11 +245,9 @@ def test_freqtrades_pair_history_shows_the_backtests_own_decisions(
 
 
 def test_plot_dataframe_draws_the_backtests_decisions(first_run: pd.Series, userdir: Path) -> None:
-    result = run_offline(
-        ["plot-dataframe", "--strategy", "MetaRL", "--pairs", PAIR, "--timerange", TIMERANGE],
-        configs(userdir),
-        userdir,
-    )
+    args = ["plot-dataframe", "--strategy", "MetaRL", "--pairs", PAIR, "--timerange", TIMERANGE]
+    result_file = userdir / "first" / get_latest_backtest_filename(userdir / "first")
+    result = run_offline([*args, "--export-filename", str(result_file)], configs(userdir), userdir)
     log = result.stdout + result.stderr
     assert result.returncode == 0, log[-4000:]
     assert "Starting training" not in log
