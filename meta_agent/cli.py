@@ -122,10 +122,20 @@ def _evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
-def _train(args: argparse.Namespace) -> int:
+def _merged_config(paths: Sequence[Path | str]) -> dict[str, object]:
+    """The config files merged as Freqtrade merges them (later files win), user_data default."""
     import json
 
     from freqtrade.misc import deep_merge_dicts
+
+    config: dict[str, object] = {}
+    for path in paths:
+        config = deep_merge_dicts(json.loads(Path(path).read_text()), config)
+    config.setdefault("user_data_dir", "user_data")
+    return config
+
+
+def _train(args: argparse.Namespace) -> int:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
     from meta_agent.rl.train_jobs import TrainingPlan, train
@@ -137,10 +147,7 @@ def _train(args: argparse.Namespace) -> int:
         )
     pairs = args.pairs
     if not pairs:
-        config: dict[str, object] = {}
-        for path in args.config:
-            config = deep_merge_dicts(json.loads(Path(path).read_text()), config)
-        exchange = config.get("exchange")
+        exchange = _merged_config(args.config).get("exchange")
         pairs = exchange.get("pair_whitelist", []) if isinstance(exchange, dict) else []
     if not pairs:
         raise MetaRLError("No pairs: pass --pairs or set exchange.pair_whitelist in the config.")
@@ -174,16 +181,9 @@ def _train(args: argparse.Namespace) -> int:
 
 
 def _tune(args: argparse.Namespace) -> int:
-    import json
-
-    from freqtrade.misc import deep_merge_dicts
-
     from meta_agent.evaluation.tune import SearchSettings, run_search
 
-    config: dict[str, object] = {}
-    for path in args.config:
-        config = deep_merge_dicts(json.loads(Path(path).read_text()), config)
-    config.setdefault("user_data_dir", "user_data")
+    config = _merged_config(args.config)
     freqai = config.get("freqai")
     freqai = freqai if isinstance(freqai, dict) else {}
     settings = SearchSettings(
@@ -210,16 +210,9 @@ def _tune(args: argparse.Namespace) -> int:
 
 
 def _ablation(args: argparse.Namespace) -> int:
-    import json
-
-    from freqtrade.misc import deep_merge_dicts
-
     from meta_agent.evaluation.ablation import run_ablation
 
-    config: dict[str, object] = {}
-    for path in args.config:
-        config = deep_merge_dicts(json.loads(Path(path).read_text()), config)
-    config.setdefault("user_data_dir", "user_data")
+    config = _merged_config(args.config)
     table = run_ablation(
         config,
         Path(args.datadir),
