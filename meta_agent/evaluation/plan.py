@@ -74,6 +74,9 @@ class Plan:
     fee: float
     out: Path
     data_span: dict[str, tuple[str, str]] = field(default_factory=dict)
+    #: Where the sources read ``external/`` and ``<reference_exchange>/futures``: the config's
+    #: ``meta_rl.data_root`` if set, else the folder holding ``datadir`` (see :func:`feed_root`).
+    feed_root: Path | None = None
 
     @property
     def config_hash(self) -> str:
@@ -105,7 +108,8 @@ class Plan:
     def overrides(self, pair: str | None = None, strategy: str = "MetaRL") -> dict[str, Any]:
         """Config laid over the user's for ``strategy``: the evaluated exchange and one pair
         (or all), the whole wallet for it; FreqAI with the evaluation's own identifier for the
-        RL agents (MetaRL, StockRL), off for every other strategy."""
+        RL agents (MetaRL, StockRL), off for every other strategy; the sources' data root
+        (:attr:`feed_root`), so that they read the data beside ``--datadir``."""
         pairs = [pair] if pair else self.pairs
         freqai: dict[str, Any] = {"enabled": False}
         extra: dict[str, Any] = {}
@@ -119,6 +123,8 @@ class Plan:
                 **STOCK_RL_WINDOWS,
             }
             extra = {"freqaimodel": "ReinforcementLearner"}
+        if self.feed_root is not None:
+            extra["meta_rl"] = {"data_root": str(self.feed_root)}
         return {
             "freqai": freqai,
             **extra,
@@ -159,6 +165,19 @@ def _deep_update(base: dict[str, Any], extra: dict[str, Any]) -> None:
             _deep_update(base[key], value)
         else:
             base[key] = value
+
+
+def feed_root(meta: MetaRLConfig, config: dict[str, Any], datadir: Path) -> Path:
+    """Where an evaluation's sources read their external and futures data.
+
+    ``meta_rl.data_root`` when the config sets it; otherwise the folder holding ``datadir``, as
+    ``python -m meta_agent data import`` lays it out (``<root>/<exchange>`` beside
+    ``<root>/external`` and ``<root>/<reference_exchange>/futures``): ``--datadir X/binance``
+    reads them from ``X``, not from the config's ``user_data_dir``.
+    """
+    if meta.data_root is not None:
+        return meta.feed_root(config)
+    return Path(datadir).absolute().parent
 
 
 def all_strategies() -> list[str]:
@@ -230,9 +249,10 @@ def make_plan(
                     f"({needs_history.days} days of {reason} before {timerange}). "
                     "Choose a timerange inside the data or add data."
                 )
+    root = feed_root(meta, config, Path(datadir))
     uses_derivatives = [s for s in meta.sources if s in DERIVATIVES]
     if uses_derivatives and ("MetaRL" in chosen or "EqualWeightVote" in chosen):
-        futures = meta.feed_root(config) / meta.reference_exchange / "futures"
+        futures = root / meta.reference_exchange / "futures"
         for pair in pairs:
             base = pair.split("/")[0]
             wanted = futures / pair_filename(f"{base}/USDT:USDT", "1h", "-funding_rate")
@@ -257,6 +277,7 @@ def make_plan(
         fee=fee if fee is not None else _taker_fee(name),
         out=Path(out),
         data_span=span,
+        feed_root=root,
     )
 
 
