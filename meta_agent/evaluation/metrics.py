@@ -5,6 +5,11 @@ Sharpe, Sortino, Calmar, max drawdown and CAGR come from ``freqtrade.data.metric
 on the equity curve, sampled daily there). Written here, because Freqtrade has no equivalent:
 the equity curve itself (Freqtrade's balance only moves when trades close), time under water,
 time in market, average exposure, profit factor, win rate and fees as a share of gross profit.
+
+A ratio whose denominator is zero is undefined and reported as NaN ("—" in the ranking and the
+report, null in ``summary.json``), not Freqtrade's stand-in of -100 or a made-up 0: Sharpe of a
+curve whose daily returns never vary (a strategy that never trades), Sortino without losing
+days, Calmar without a drawdown, profit factor and win rate without a closed trade.
 """
 
 from __future__ import annotations
@@ -102,7 +107,10 @@ def time_under_water(equity: pd.Series) -> float:
 
 
 def profit_factor(profits: pd.Series) -> float:
-    """Gross wins over gross losses of closed trades (inf without a loss, 0 without a win)."""
+    """Gross wins over gross losses of closed trades (inf without a loss, 0 without a win, NaN
+    without a trade)."""
+    if not len(profits):
+        return float("nan")
     wins, losses = profits[profits > 0].sum(), -profits[profits < 0].sum()
     if losses == 0:
         return float("inf") if wins > 0 else 0.0
@@ -138,6 +146,18 @@ def trade_table(trades: list[dict[str, Any]]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["close_date", "profit_abs", "fees"])
 
 
+def daily_returns(curve: pd.DataFrame) -> pd.Series:
+    """Returns of the equity at each UTC day's last candle, as Freqtrade's ratios sample it."""
+    daily = curve.set_index("date")["equity"].resample("1D").last().dropna()
+    return daily.pct_change().dropna()
+
+
+def _defined(ratio: float, denominator: float) -> float:
+    """``ratio``, or NaN where its denominator is zero or undefined (Freqtrade then returns
+    -100 for Sharpe and Sortino, 0 or -100 for Calmar)."""
+    return ratio if denominator > 0 else float("nan")
+
+
 def compute_metrics(curve: pd.DataFrame, trades: pd.DataFrame) -> dict[str, float]:
     """Every figure of :data:`METRICS` for one equity curve and the trades closed within it."""
     equity = curve["equity"]
@@ -150,16 +170,20 @@ def compute_metrics(curve: pd.DataFrame, trades: pd.DataFrame) -> dict[str, floa
         ).relative_account_drawdown
     except ValueError:  # flat curve: Freqtrade finds no drawdown to measure
         max_drawdown = 0.0
+    returns = daily_returns(curve)
+    spread = float(returns.std(ddof=0)) if len(returns) else 0.0
+    losses = returns[returns < 0]
+    downside = float(losses.std(ddof=0)) if len(losses) else 0.0
     return {
         "total_return": end / start - 1,
         "cagr": calculate_cagr(days, start, end),
-        "sharpe": calculate_sharpe_from_balance(balance),
-        "sortino": calculate_sortino_from_balance(balance),
-        "calmar": calculate_calmar_from_balance(balance),
+        "sharpe": _defined(calculate_sharpe_from_balance(balance), spread),
+        "sortino": _defined(calculate_sortino_from_balance(balance), downside),
+        "calmar": _defined(calculate_calmar_from_balance(balance), float(max_drawdown)),
         "max_drawdown": float(max_drawdown),
         "time_under_water": time_under_water(equity),
         "profit_factor": profit_factor(trades["profit_abs"]),
-        "win_rate": float((trades["profit_abs"] > 0).mean()) if len(trades) else 0.0,
+        "win_rate": float((trades["profit_abs"] > 0).mean()) if len(trades) else float("nan"),
         "trades": len(trades),
         "time_in_market": float(curve["in_market"].mean()),
         "average_exposure": float(curve["exposure"].mean()),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Any
 
@@ -13,12 +14,25 @@ from meta_agent.evaluation.plan import Plan
 RANKING_COLUMNS = ["total_return", "sharpe", "max_drawdown", "trades"]
 
 
+#: Shown for a figure that is undefined (e.g. the Sharpe ratio of a strategy that never traded).
+UNDEFINED = "—"
+
+
 def ranking(records: list[dict[str, Any]]) -> pd.DataFrame:
-    """Whole-period figures per strategy, averaged over pairs, best Sharpe first."""
+    """Whole-period figures per strategy, averaged over pairs, best Sharpe first.
+
+    A figure undefined on any pair (NaN, or null as read back from ``summary.json``) leaves
+    the mean undefined, and strategies without a Sharpe come last."""
     table = pd.DataFrame(records)
     whole = table[table["period"] == "whole"]
-    means = whole.groupby("strategy")[RANKING_COLUMNS].mean()
-    return means.sort_values("sharpe", ascending=False).reset_index()
+    figures = whole[RANKING_COLUMNS].apply(pd.to_numeric).astype(float)
+    means = figures.groupby(whole["strategy"]).mean(skipna=False)
+    return means.sort_values("sharpe", ascending=False, na_position="last").reset_index()
+
+
+def figure_text(value: float, spec: str) -> str:
+    """``value`` formatted with ``spec``, or :data:`UNDEFINED` where it is not finite."""
+    return format(value, spec) if math.isfinite(value) else UNDEFINED
 
 
 def _equity_figure(curves: dict[tuple[str, str], pd.DataFrame], pair: str) -> go.Figure:
@@ -57,7 +71,9 @@ def _exposure_figure(curve: pd.DataFrame, pair: str) -> go.Figure:
 
 
 def _html_table(frame: pd.DataFrame) -> str:
-    return frame.to_html(index=False, float_format=lambda v: f"{v:.3f}", border=0, na_rep="-")
+    return frame.to_html(
+        index=False, float_format=lambda v: figure_text(v, ".3f"), border=0, na_rep=UNDEFINED
+    )
 
 
 def write_report(

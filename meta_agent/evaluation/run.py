@@ -181,7 +181,7 @@ def evaluate(
             Ray; more run them as Ray tasks; ``None``: one per core, or per CPU of the cluster.
         address: A Ray cluster to run them on (default ``RAY_ADDRESS``, else a local Ray).
     """
-    from meta_agent.evaluation.report import ranking, write_report
+    from meta_agent.evaluation.report import write_report
 
     console = console or Console()
     plan.out.mkdir(parents=True, exist_ok=True)
@@ -247,17 +247,26 @@ def evaluate(
     }
     (plan.out / "summary.json").write_text(json.dumps(_finite(summary), indent=1, default=str))
     write_report(plan, summary, curves, plan.out / "report.html")
-    table = Table(title=f"Ranking by Sharpe, {plan.timerange}, mean over {', '.join(plan.pairs)}")
+    title = f"Ranking by Sharpe, {plan.timerange}, mean over {', '.join(plan.pairs)}"
+    console.print(ranking_table(records, title))
+    console.print(f"summary: {plan.out / 'summary.json'}   report: {plan.out / 'report.html'}")
+    return summary
+
+
+def ranking_table(records: list[dict[str, Any]], title: str) -> Table:
+    """The terminal's ranking: "—" for a figure that is undefined (a strategy that never
+    traded has no Sharpe)."""
+    from meta_agent.evaluation.report import figure_text, ranking
+
+    table = Table(title=title)
     for column in ("strategy", "total return", "Sharpe", "max drawdown", "trades"):
         table.add_column(column)
     for row in ranking(records).itertuples():
         table.add_row(
-            row.strategy, f"{row.total_return:+.1%}", f"{row.sharpe:.2f}",
-            f"{row.max_drawdown:.1%}", f"{row.trades:.0f}",
+            row.strategy, figure_text(row.total_return, "+.1%"), figure_text(row.sharpe, ".2f"),
+            figure_text(row.max_drawdown, ".1%"), f"{row.trades:.0f}",
         )  # fmt: skip
-    console.print(table)
-    console.print(f"summary: {plan.out / 'summary.json'}   report: {plan.out / 'report.html'}")
-    return summary
+    return table
 
 
 def _finite(value: Any) -> Any:
