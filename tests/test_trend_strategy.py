@@ -28,9 +28,11 @@ START = pd.Timestamp("2022-11-01", tz="UTC")
 SPOT_LEVELS = np.array([0.0, 0.5, 1.0])
 
 
-def analyse(datadir: Path, **trend: Any) -> tuple[pd.DataFrame, int]:
+def analyse(datadir: Path, root: Path, **trend: Any) -> tuple[pd.DataFrame, int]:
     """TrendRegime's analysed 1h frame as a backtest builds it (the same data provider, the
-    strategy's startup before the timerange), and its startup in candles."""
+    strategy's startup before the timerange), and its startup in candles. ``root`` holds the
+    external store and futures data of config.json's sources (an import, never the checkout's
+    ``user_data``, which a fresh clone has not filled)."""
     config = Configuration.from_files(
         [str(PROJECT_ROOT / "config.json"), str(PROJECT_ROOT / "configs/standalone-binance.json")]
     )
@@ -41,7 +43,7 @@ def analyse(datadir: Path, **trend: Any) -> tuple[pd.DataFrame, int]:
         timerange=TIMERANGE,
         dataformat_ohlcv="feather",
     )
-    config["meta_rl"] = {**config["meta_rl"], "trend_regime": trend}
+    config["meta_rl"] = {**config["meta_rl"], "trend_regime": trend, "data_root": str(root)}
     with offline_markets():
         strategy = StrategyResolver.load_strategy(config)
         config["startup_candle_count"] = strategy.startup_candle_count  # as backtesting sets it
@@ -67,7 +69,7 @@ def daily(imported: Path) -> pd.DataFrame:
 def test_target_is_the_regime_of_the_last_closed_day(
     imported: Path, daily: pd.DataFrame, trend: dict[str, Any]
 ) -> None:
-    frame, startup = analyse(imported / "binance", **trend)
+    frame, startup = analyse(imported / "binance", imported, **trend)
     frame = frame[frame["date"] >= START].reset_index(drop=True)
     seen = daily[daily["date"] >= START - pd.Timedelta(days=startup)].reset_index(drop=True)
     by_hand = trend_regime(seen["close"], long_only=True, **trend).set_axis(seen["date"])
@@ -85,7 +87,7 @@ def test_target_is_the_regime_of_the_last_closed_day(
 def test_startup_makes_the_level_independent_of_where_the_data_starts(
     imported: Path, daily: pd.DataFrame
 ) -> None:
-    frame, startup = analyse(imported / "binance")
+    frame, startup = analyse(imported / "binance", imported)
     assert startup == settle_days(TrendRegimeConfig()) >= 96
     all_history = trend_regime(daily["close"]).set_axis(daily["date"])  # since 2018
     expected = all_history.reindex(closed_day(frame["date"])).to_numpy()
@@ -101,7 +103,7 @@ def test_a_day_reaches_the_hourly_frame_only_once_it_has_closed(
     dated D 23:00 (which closes then), and a shock to it changes nothing before."""
     for name in ("BTC_USDT-1h.feather", "BTC_USDT-1d.feather"):
         shutil.copy(imported / "binance" / name, tmp_path / name)
-    before, _ = analyse(tmp_path)
+    before, _ = analyse(tmp_path, imported)
     assert (before["date_1d"] == closed_day(before["date"])).all()
 
     day = pd.Timestamp("2022-11-20", tz="UTC")
@@ -109,7 +111,7 @@ def test_a_day_reaches_the_hourly_frame_only_once_it_has_closed(
     at_day = shocked["date"] == day
     shocked.loc[at_day, ["high", "close"]] *= 3
     shocked.to_feather(tmp_path / "BTC_USDT-1d.feather")
-    after, _ = analyse(tmp_path)
+    after, _ = analyse(tmp_path, imported)
 
     columns = ["trend_regime_1d", "trend_target", "trend_decision"]
     first = day + pd.Timedelta(hours=23)
