@@ -41,7 +41,7 @@ def test_bench_runs_every_stage_against_its_reference(imported: Path, tmp_path: 
     assert set(document["stages"]) == STAGES
     for name, stage in document["stages"].items():
         assert stage["metarl"], name
-        if name != "inference_live_attribution":
+        if stage["reference"] is not None:  # attribution and Ray's cost have none
             assert stage["ratio"] > 0, name
     assert document["machine"]["cpus"] >= 1
     assert "ratio" in result.stdout.splitlines()[2]
