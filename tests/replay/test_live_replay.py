@@ -170,6 +170,21 @@ def open_trades(replay: Replay) -> list[tuple[Any, ...]]:
     return replay.query("select id, pair, open_date from trades where is_open = 1 order by id")
 
 
+def analysed_until(port: int, candle: datetime) -> bool:
+    """Whether every pair's analysed frame (``pair_candles``) reaches ``candle``."""
+    for pair in PAIRS:
+        answer = requests.get(
+            f"http://127.0.0.1:{port}/api/v1/pair_candles",
+            params={"pair": pair, "timeframe": "1h", "limit": 2},
+            auth=AUTH,
+            timeout=10,
+        ).json()
+        dates = [row[answer["columns"].index("date")] for row in answer.get("data", [])]
+        if not dates or pd.Timestamp(max(dates)) < pd.Timestamp(candle):
+            return False
+    return True
+
+
 def api_up(port: int) -> bool:
     try:
         return requests.get(f"http://127.0.0.1:{port}/api/v1/ping", timeout=2).ok
@@ -214,6 +229,11 @@ def replay(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Itera
                 lambda: exchange.now >= KILL_AT and bool(open_trades(state)), bot, "an open trade"
             )
             wait_until(lambda: api_up(port), bot, "the API server")
+            # The bot analyses a candle a few seconds after it closes: capture once the candle
+            # that closed at the kill time is analysed, not in the race before.
+            wait_until(
+                lambda: analysed_until(port, KILL_AT - timedelta(hours=1)), bot, "the last candle"
+            )
             capture_api(port, "before_kill", state)
             bot.send_signal(signal.SIGKILL)
             bot.wait(timeout=60)
