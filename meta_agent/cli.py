@@ -234,6 +234,22 @@ def _positive_int(text: str) -> int:
     return value
 
 
+def _ray_arguments(parser: argparse.ArgumentParser, what: str, sequential: bool = True) -> None:
+    """``--workers`` and ``--address``: how many ``what`` run at once, and on which Ray."""
+    one = "; 1: one after another, without Ray" if sequential else ""
+    parser.add_argument(
+        "--workers",
+        type=_positive_int,
+        help=f"{what} at once, as Ray tasks (default: one per core, or per CPU of the cluster)"
+        + one,
+    )
+    parser.add_argument(
+        "--address",
+        help="run on this Ray cluster, e.g. 10.0.0.5:6379, ray://head:10001 or auto "
+        "(default: $RAY_ADDRESS, else a local Ray on loopback)",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m meta_agent", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -281,17 +297,7 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--out", type=Path, default=Path("user_data/evaluation"))
     evaluate.add_argument("--strategies", nargs="+", help="default: MetaRL and every baseline")
     evaluate.add_argument("--fee", type=float, help="per side (default: the exchange's taker fee)")
-    evaluate.add_argument(
-        "--workers",
-        type=_positive_int,
-        help="backtests at once, as Ray tasks (default: one per core, or per CPU of the cluster); "
-        "1: one after another in this process, without Ray",
-    )
-    evaluate.add_argument(
-        "--address",
-        help="run on this Ray cluster, e.g. 10.0.0.5:6379, ray://head:10001 or auto "
-        "(default: $RAY_ADDRESS, else a local Ray on loopback)",
-    )
+    _ray_arguments(evaluate, "backtests")
     evaluate.set_defaults(func=_evaluate)
 
     training = commands.add_parser(
@@ -306,17 +312,7 @@ def build_parser() -> argparse.ArgumentParser:
     training.add_argument("--datadir", type=Path, help="as for freqtrade backtesting")
     training.add_argument("--fee", type=float, help="as for freqtrade backtesting")
     training.add_argument("--strategy", default="MetaRL")
-    training.add_argument(
-        "--workers",
-        type=_positive_int,
-        help="trainings at once, as Ray tasks (default: one per core, or per CPU of the "
-        "cluster); 1: one after another, without Ray",
-    )
-    training.add_argument(
-        "--address",
-        help="run on this Ray cluster, e.g. 10.0.0.5:6379, ray://head:10001 or auto "
-        "(default: $RAY_ADDRESS, else a local Ray on loopback)",
-    )
+    _ray_arguments(training, "trainings")
     training.add_argument("--logs", type=Path, help="one log per task (<userdir>/logs/train)")
     training.set_defaults(func=_train)
 
@@ -348,8 +344,7 @@ def build_parser() -> argparse.ArgumentParser:
     search.add_argument("--seeds", type=_positive_int, default=3)
     search.add_argument("--retrain-days", type=_positive_int, default=180)
     search.add_argument("--fee", type=float, default=0.004)
-    search.add_argument("--workers", type=_positive_int, help="trials at once (default: cores)")
-    search.add_argument("--address", help="a Ray cluster (default: $RAY_ADDRESS, else local)")
+    _ray_arguments(search, "trials", sequential=False)
     search.add_argument("--out", default="user_data/tune")
     search.set_defaults(func=_tune)
 
