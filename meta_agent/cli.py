@@ -250,6 +250,19 @@ def _ray_arguments(parser: argparse.ArgumentParser, what: str, sequential: bool 
     )
 
 
+def _design_study_arguments(parser: argparse.ArgumentParser) -> None:
+    """What the ablation and the design search share: configs, Binance data, pairs, the
+    design years, seeds, the fee."""
+    parser.add_argument("--config", nargs="+", default=["config.json"])
+    parser.add_argument("--datadir", default="user_data/data/binance")
+    parser.add_argument("--pairs", nargs="+", default=["BTC/USDT", "ETH/USDT"])
+    parser.add_argument(
+        "--folds", nargs="+", type=int, default=[2021, 2022], help="design years, never 2023"
+    )
+    parser.add_argument("--seeds", type=_positive_int, default=3)
+    parser.add_argument("--fee", type=float, default=0.004)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m meta_agent", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -320,12 +333,7 @@ def build_parser() -> argparse.ArgumentParser:
         "ablation",
         help="walk-forward ablation of the allocator's levers (cheap, outside Freqtrade)",
     )
-    ablation.add_argument("--config", nargs="+", default=["config.json"])
-    ablation.add_argument("--datadir", default="user_data/data/binance")
-    ablation.add_argument("--pairs", nargs="+", default=["BTC/USDT", "ETH/USDT"])
-    ablation.add_argument("--folds", nargs="+", type=int, default=[2021, 2022])
-    ablation.add_argument("--seeds", type=_positive_int, default=3)
-    ablation.add_argument("--fee", type=float, default=0.004)
+    _design_study_arguments(ablation)
     ablation.add_argument("--workers", type=_positive_int, default=2)
     ablation.add_argument("--out", default="user_data/ablation")
     ablation.set_defaults(func=_ablation)
@@ -334,16 +342,9 @@ def build_parser() -> argparse.ArgumentParser:
         "tune",
         help="Ray Tune search over the allocator's design, scored on inner validation slices",
     )
-    search.add_argument("--config", nargs="+", default=["config.json"])
-    search.add_argument("--datadir", default="user_data/data/binance")
-    search.add_argument("--pairs", nargs="+", default=["BTC/USDT", "ETH/USDT"])
-    search.add_argument(
-        "--folds", nargs="+", type=int, default=[2021, 2022], help="design years, never 2023"
-    )
+    _design_study_arguments(search)
     search.add_argument("--samples", type=_positive_int, default=8, help="designs to try")
-    search.add_argument("--seeds", type=_positive_int, default=3)
     search.add_argument("--retrain-days", type=_positive_int, default=180)
-    search.add_argument("--fee", type=float, default=0.004)
     _ray_arguments(search, "trials", sequential=False)
     search.add_argument("--out", default="user_data/tune")
     search.set_defaults(func=_tune)

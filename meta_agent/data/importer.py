@@ -41,10 +41,14 @@ class ImportReport:
         self.written.append(f"{path} ({rows} rows{', ' + span if span else ''})")
 
 
+def pair_stem(pair: str) -> str:
+    """``pair`` as Freqtrade writes it in file names: ``BTC/USDT:USDT`` -> ``BTC_USDT_USDT``."""
+    return pair.replace("/", "_").replace(":", "_")
+
+
 def pair_filename(pair: str, timeframe: str, suffix: str = "") -> str:
     """Freqtrade's file name for ``pair``: ``BTC/USD`` -> ``BTC_USD-1h.feather``."""
-    stem = pair.replace("/", "_").replace(":", "_")
-    return f"{stem}-{timeframe}{suffix}.feather"
+    return f"{pair_stem(pair)}-{timeframe}{suffix}.feather"
 
 
 def _write_feather_atomic(frame: pd.DataFrame, target: Path) -> None:

@@ -30,6 +30,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from meta_agent.data.importer import pair_stem
 from meta_agent.errors import MetaRLError
 from meta_agent.evaluation.metrics import (
     compute_metrics,
@@ -83,7 +84,7 @@ def backtest_args(plan: Plan, strategy: str, pair: str) -> list[str]:
 
 
 def result_folder(plan: Plan, strategy: str, pair: str) -> Path:
-    return plan.out / "backtests" / strategy / pair.replace("/", "_").replace(":", "_")
+    return plan.out / "backtests" / strategy / pair_stem(pair)
 
 
 def backtest(plan: Plan, strategy: str, pair: str) -> dict[str, Any]:

@@ -19,7 +19,8 @@ from __future__ import annotations
 
 import json
 import logging
-from dataclasses import dataclass, replace
+import math
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +33,7 @@ from meta_agent.evaluation.ablation import (
     PairData,
     Variant,
     Window,
+    fold_bounds,
     load_pair,
     metrics,
     train_ensemble,
@@ -83,6 +85,13 @@ class SearchSettings:
     fee: float = 0.004
 
 
+def window_count(fold: int, retrain_days: int) -> int:
+    """How many walk-forward windows :func:`~meta_agent.evaluation.ablation.walk_forward`
+    makes in ``fold``: one every ``retrain_days`` from the year's start, the last one short."""
+    start, end = fold_bounds(fold)
+    return math.ceil((end - start) / pd.Timedelta(days=retrain_days))
+
+
 def variant_for(trial: dict[str, Any], settings: SearchSettings) -> Variant:
     """The trial's design as an ablation variant (residual on the trend regime, one member)."""
     return Variant(
@@ -110,20 +119,20 @@ def validation_sharpe(data: PairData, window: Window, exposures: np.ndarray, fee
     return metrics(hourly, data.close[span], daily, fee)["sharpe"]
 
 
-def score_window(
-    data: PairData, variant: Variant, window: Window, fee: float, seed: int
-) -> tuple[float, float]:
-    """(agent, trend regime alone): validation Sharpe of a freshly trained agent and of the
-    base it adjusts, on the window's validation slice."""
+def score_window(data: PairData, variant: Variant, window: Window, fee: float, seed: int) -> float:
+    """Validation Sharpe of an agent freshly trained on the window, on its validation slice."""
     ensemble = train_ensemble(data, variant, window, fee, seed)
     rows = window.val_rows
     slice_ = (window.val_x, data.close[rows], LEVELS, np.ones(len(LEVELS), bool), fee)
     base = data.regime_level[rows]
     agent = rollout(runner_for(ensemble), *slice_, AgentState(), base=base, band=variant.band)
-    return (
-        validation_sharpe(data, window, agent, fee),
-        validation_sharpe(data, window, LEVELS[base], fee),
-    )
+    return validation_sharpe(data, window, agent, fee)
+
+
+def base_score(data: PairData, window: Window, fee: float) -> float:
+    """Validation Sharpe of the trend regime alone (the base the agent adjusts), on the same
+    slice: the same for every seed."""
+    return validation_sharpe(data, window, LEVELS[data.regime_level[window.val_rows]], fee)
 
 
 def trial_run(trial: dict[str, Any], datas: list[PairData], settings: SearchSettings) -> None:
@@ -144,9 +153,8 @@ def trial_run(trial: dict[str, Any], datas: list[PairData], settings: SearchSett
             for data in datas:
                 window = windows[data.pair][index]
                 for seed in range(settings.seeds):
-                    ours, theirs = score_window(data, variant, window, settings.fee, seed)
-                    agent[seed].append(ours)
-                base.append(theirs)
+                    agent[seed].append(score_window(data, variant, window, settings.fee, seed))
+                base.append(base_score(data, window, settings.fee))
             per_seed = [float(np.mean(scores)) for scores in agent]
             tune.report(
                 {
@@ -207,8 +215,7 @@ def run_search(
     space = space or DEFAULT_SPACE
     sources = config.get("meta_rl", {}).get("sources", ["trend-v1"])
     datas = [load_pair(config, datadir, pair, sources) for pair in pairs]
-    windows = sum(len(list(walk_forward(datas[0], _probe(settings), f, settings.retrain_days)))
-                  for f in settings.folds)  # fmt: skip
+    windows = sum(window_count(fold, settings.retrain_days) for fold in settings.folds)
     out = out.resolve()
     with ray_session(workers, address):  # one CPU a trial: as many at once as CPUs
         tuner = tune.Tuner(
@@ -261,8 +268,3 @@ def run_search(
     best = table.iloc[0].to_dict()
     (out / "best.json").write_text(json.dumps(best_config(best, settings), indent=1) + "\n")
     return table
-
-
-def _probe(settings: SearchSettings) -> Variant:
-    """A variant only for counting windows (their number does not depend on the design)."""
-    return replace(Variant("probe"), train_days=settings.train_days)

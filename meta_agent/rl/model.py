@@ -549,7 +549,7 @@ class MetaRLModelBase(BaseReinforcementLearningModel):
         if trained_on is not None:
             check_feature_inputs(list(trained_on), list(features.columns), str(dk.data_path))
         features, _, _ = dk.feature_pipeline.transform(features, outlier_check=True)
-        check_contract(saved, self._contract(list(features.columns)))
+        check_contract(saved, self._contract(list(features.columns)), ("feature_names",))
 
         state = self.agent_state.setdefault(dk.pair, AgentState())
         dates = unfiltered_df["date"]

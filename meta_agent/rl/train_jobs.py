@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from meta_agent.data.importer import pair_stem
 from meta_agent.errors import MetaRLError
 from meta_agent.parallel import Job, call_process
 from meta_agent.rl.walkforward import TrainedWindow
@@ -61,14 +62,10 @@ def shares_per_pair(slots: int, pairs: int) -> int:
     return max(1, math.ceil(slots / max(pairs, 1)))
 
 
-def _stem(pair: str) -> str:
-    return pair.replace("/", "_").replace(":", "_")
-
-
 def train_share(plan: TrainingPlan, pair: str, part: int, parts: int) -> list[TrainedWindow]:
     """One task: train windows ``part`` (mod ``parts``) of ``pair`` in a child process."""
     plan.log_dir.mkdir(parents=True, exist_ok=True)
-    name = f"{_stem(pair)}-part{part + 1}of{parts}"
+    name = f"{pair_stem(pair)}-part{part + 1}of{parts}"
     log, result = plan.log_dir / f"{name}.log", plan.log_dir / f"{name}.json"
     result.unlink(missing_ok=True)
     command = [

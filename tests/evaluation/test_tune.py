@@ -12,7 +12,7 @@ from freqtrade.misc import deep_merge_dicts
 
 from meta_agent.config import MetaRLConfig
 from meta_agent.evaluation.ablation import Variant, load_pair, walk_forward
-from meta_agent.evaluation.tune import SearchSettings, best_config, run_search
+from meta_agent.evaluation.tune import SearchSettings, best_config, run_search, window_count
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 CONFIG = json.loads((PROJECT_ROOT / "config.json").read_text())
@@ -37,6 +37,7 @@ def test_validation_slices_end_before_the_window_they_choose_for(imported: Path)
     data = load_pair(config_for(imported), imported / "binance", "BTC/USDT", ["trend-v1"])
     variant = Variant("v", decision_every=72, train_days=120)
     windows = list(walk_forward(data, variant, 2022, retrain_days=180))
+    assert len(windows) == window_count(2022, 180) == 3
     assert [w.start for w in windows] == [
         pd.Timestamp("2022-01-01", tz="UTC"),
         pd.Timestamp("2022-06-30", tz="UTC"),
