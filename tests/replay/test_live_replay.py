@@ -115,6 +115,23 @@ class Replay:
         with path.open("rb") as handle:
             return pickle.load(handle)
 
+    def decisions(self, pair: str) -> pd.Series:
+        """``&-action`` per decided candle (``do_predict`` 1), indexed by the candle's date.
+
+        FreqAI saves its predictions at a retraining and at shutdown, so the SIGKILL loses
+        those since the last save; the analysed frame captured through the API just before the
+        kill still holds them (FreqAI attaches its in-memory predictions to it) and fills that
+        gap. Candles decided between the capture and the kill stay unknown.
+        """
+        saved = self.predictions()[pair].set_index("date_pred")
+        saved = saved.loc[saved["do_predict"] == 1, "&-action"]
+        answer = self.api[f"before_kill/pair_candles/{pair}"]
+        frame = pd.DataFrame(answer["data"], columns=answer["columns"])
+        frame.index = pd.to_datetime(frame["date"], utc=True)
+        captured = frame.loc[frame["do_predict"] == 1, "&-action"].astype(float)
+        merged = pd.concat([saved, captured[~captured.index.isin(saved.index)]])
+        return merged.sort_index()
+
 
 def start_bot(replay: Replay, config_path: Path) -> subprocess.Popen[bytes]:
     command = [
@@ -351,7 +368,6 @@ def test_daily_loss_cap_locks_new_exposure_for_the_rest_of_the_day(replay: Repla
         f"select lock_time, lock_end_time from pairlocks where reason = '{DAILY_LOSS_REASON}'"
     )
     assert locks, "the daily loss cap never tripped"
-    predictions = replay.predictions()
     for lock_time, lock_end in locks:
         start = pd.Timestamp(lock_time, tz="UTC")
         end = pd.Timestamp(lock_end, tz="UTC")
@@ -361,9 +377,8 @@ def test_daily_loss_cap_locks_new_exposure_for_the_rest_of_the_day(replay: Repla
             f"order_date > '{start.tz_localize(None)}' and order_date < '{end.tz_localize(None)}'"
         )
         assert added == [(0,)], (lock_time, added)
-        for pair, frame in predictions.items():
-            decided = frame.set_index("date_pred")
-            decided = decided[decided["do_predict"] == 1]["&-action"]
+        for pair in PAIRS:
+            decided = replay.decisions(pair)
             # A candle is decided one hour after it opens, when it has closed.
             first = start.floor("1h") - pd.Timedelta(hours=1)  # decided in the locking loop
             last = end - pd.Timedelta(hours=1)  # decided when the lock has ended
