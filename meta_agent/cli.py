@@ -7,6 +7,7 @@ import logging
 import sys
 from collections.abc import Sequence
 from contextlib import ExitStack
+from datetime import datetime
 from pathlib import Path
 
 from meta_agent.errors import MetaRLError
@@ -51,6 +52,34 @@ def _freqtrade(args: argparse.Namespace) -> int:
             # The end of a replay stops Freqtrade like Ctrl-C (130): a normal end here.
             return 0 if replay["finished"] else int(exc.code or 0)
     return 0
+
+
+def _replay(args: argparse.Namespace) -> int:
+    from meta_agent.replay.session import run
+
+    return run(
+        datadir=args.datadir,
+        userdir=args.userdir,
+        pairs=args.pairs,
+        start=args.start,
+        hours=args.hours,
+        configs=args.config or [Path("config.json")],
+        port=args.port,
+    )
+
+
+def _utc_hour(text: str) -> datetime:
+    """``2022-11-05`` or ``2022-11-05T13:00`` as a UTC datetime on a whole hour."""
+    import pandas as pd
+
+    try:
+        moment = pd.Timestamp(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"not a date: {text!r}") from exc
+    moment = moment.tz_localize("UTC") if moment.tzinfo is None else moment.tz_convert("UTC")
+    if moment != moment.floor("1h"):
+        raise argparse.ArgumentTypeError(f"{text!r} is not on a whole hour")
+    return moment.to_pydatetime()
 
 
 def _snapshot_record(args: argparse.Namespace) -> int:
@@ -104,7 +133,7 @@ def _evaluate(args: argparse.Namespace) -> int:
         )
     logging.getLogger("freqtrade").setLevel(logging.WARNING)
     plan = make_plan(
-        configs=args.config,
+        configs=args.config or [Path("config.json")],
         datadir=args.datadir,
         pairs=args.pairs,
         timerange=args.timerange,
@@ -288,6 +317,28 @@ def build_parser() -> argparse.ArgumentParser:
     )
     freqtrade.add_argument("freqtrade_args", nargs=argparse.REMAINDER)
     freqtrade.set_defaults(func=_freqtrade)
+
+    replay = commands.add_parser(
+        "replay",
+        help="serve recorded Kraken candles as a local exchange for a manual dry-run",
+        description="Write a user data folder with the history before --start and a config to "
+        "lay over yours, print the `freqtrade trade` command that runs on it, and serve the "
+        "replay exchange until Ctrl-C (OPERATIONS.md, section 11).",
+    )
+    replay.add_argument("--start", type=_utc_hour, required=True, help="first candle, UTC")
+    replay.add_argument("--hours", type=_positive_int, default=168, help="candles to replay")
+    replay.add_argument("--pairs", nargs="+", default=["BTC/USD", "ETH/USD"])
+    replay.add_argument(
+        "--config",
+        type=Path,
+        action="append",
+        default=None,
+        help="your config(s), named in the printed command (default: config.json)",
+    )
+    replay.add_argument("--datadir", type=Path, default=DEFAULT_DATADIR, help="imported data")
+    replay.add_argument("--userdir", type=Path, default=Path("user_data/replay"))
+    replay.add_argument("--port", type=int, default=8765, help="0: any free port")
+    replay.set_defaults(func=_replay)
 
     snapshot = commands.add_parser("snapshot", help="pinned market snapshots")
     snapshot_commands = snapshot.add_subparsers(dest="snapshot_command", required=True)

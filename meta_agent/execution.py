@@ -2,15 +2,28 @@
 
 from __future__ import annotations
 
+import math
 
-def pair_budget(total_stake: float, max_open_trades: int) -> float:
-    """Stake one pair may hold at exposure 1: an equal share of the whole stake."""
-    if max_open_trades <= 0:
+
+def budget_slots(max_open_trades: float, pairs: int) -> int:
+    """How many pair budgets the total stake holds: ``max_open_trades``, or one per whitelisted
+    pair when it is unlimited (Freqtrade's -1, which it turns into infinity; its
+    ``lookahead-analysis`` sets it so)."""
+    if max_open_trades == -1 or math.isinf(max_open_trades):
+        return max(pairs, 1)
+    if max_open_trades <= 0 or max_open_trades != int(max_open_trades):
         raise ValueError(
-            f"The 'max_open_trades' parameter must be a positive integer for MetaRL. "
-            f"Got {max_open_trades} instead."
+            "The 'max_open_trades' parameter must be a positive integer or -1 (unlimited) for "
+            f"MetaRL. Got {max_open_trades} instead."
         )
-    return total_stake / max_open_trades
+    return int(max_open_trades)
+
+
+def pair_budget(total_stake: float, slots: int) -> float:
+    """Stake one pair may hold at exposure 1: an equal share (of ``slots``) of the whole stake."""
+    if slots <= 0:
+        raise ValueError(f"The 'slots' parameter must be a positive integer. Got {slots} instead.")
+    return total_stake / slots
 
 
 def within_band(target: float, current: float, threshold: float) -> bool:

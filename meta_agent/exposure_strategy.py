@@ -19,7 +19,7 @@ from freqtrade.persistence.pairlock import PairLock
 from pandas import DataFrame
 
 from meta_agent.config import check_stoploss
-from meta_agent.execution import pair_budget, rebalance_amount
+from meta_agent.execution import budget_slots, pair_budget, rebalance_amount
 from meta_agent.risk import (
     DAILY_LOSS_REASON,
     RiskView,
@@ -80,7 +80,7 @@ class TargetExposureStrategy(MetaStrategy):
         for pair in self.dp.current_whitelist():
             if PairLocks.is_pair_locked(pair, current_time):
                 locked.add(pair)
-        return RiskView(exposures, int(self.config["max_open_trades"]), frozenset(locked))
+        return RiskView(exposures, self._slots(), frozenset(locked))
 
     def check_daily_loss(self, current_time: datetime) -> bool:
         """Lock all new exposure until 00:00 UTC once the day's loss reached the cap.
@@ -132,8 +132,11 @@ class TargetExposureStrategy(MetaStrategy):
             return None
         return float(dataframe[self.target_column].iloc[-1])
 
+    def _slots(self) -> int:
+        return budget_slots(self.config["max_open_trades"], len(self.dp.current_whitelist()))
+
     def _budget(self) -> float:
-        return pair_budget(self.wallets.get_total_stake_amount(), self.config["max_open_trades"])
+        return pair_budget(self.wallets.get_total_stake_amount(), self._slots())
 
     def custom_stake_amount(
         self,

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from pandas import DataFrame
+
 from meta_agent.rl.attribution import CONTEXT, POSITION
 from meta_agent.rl.model import ATTRIBUTION_PREFIX
 
@@ -49,3 +51,17 @@ def plot_config(sources: list[str]) -> dict[str, Any]:
             "attribution": attribution,
         },
     }
+
+
+def without_label_statistics(dataframe: DataFrame) -> DataFrame:
+    """``dataframe`` without FreqAI's ``<label>_mean`` / ``<label>_std`` columns of ``&-action``
+    and the attributions: FreqAI adds them for regressors' training-label statistics; for an RL
+    action they are constants (0) that FreqUI and ``pair_candles`` would list as indicators."""
+    predicted = [c for c in dataframe.columns if c.startswith(("&", ATTRIBUTION_PREFIX))]
+    statistics = [
+        f"{column}_{stat}"
+        for column in predicted
+        for stat in ("mean", "std")
+        if f"{column}_{stat}" in dataframe.columns
+    ]
+    return dataframe.drop(columns=statistics)

@@ -24,7 +24,7 @@ from meta_agent.features import (
 )
 from meta_agent.feeds import is_trading, refresh_live_feed, source_context
 from meta_agent.notify import notify_exposure_change
-from meta_agent.plotting import SIGNAL_PREFIX, plot_config
+from meta_agent.plotting import SIGNAL_PREFIX, plot_config, without_label_statistics
 from meta_agent.trend_regime import REGIME_TIMEFRAME
 
 TARGET = "&-action"
@@ -100,7 +100,7 @@ class MetaRL(TargetExposureStrategy):
             self.freqai.set_risk_view(self.risk_view(current_time))
 
     def populate_indicators(self, dataframe: DataFrame, metadata: dict) -> DataFrame:
-        dataframe = self.freqai.start(dataframe, metadata, self)
+        dataframe = without_label_statistics(self.freqai.start(dataframe, metadata, self))
         if is_trading(self.config):
             notify_exposure_change(dataframe, metadata["pair"], self.dp.send_msg)
         return dataframe

@@ -4,13 +4,24 @@ from __future__ import annotations
 
 import pytest
 
-from meta_agent.execution import pair_budget, rebalance_amount
+from meta_agent.execution import budget_slots, pair_budget, rebalance_amount
 
 
 def test_budget_is_an_equal_share() -> None:
     assert pair_budget(10_000, 2) == 5_000
-    with pytest.raises(ValueError, match="max_open_trades"):
+    with pytest.raises(ValueError, match="slots"):
         pair_budget(10_000, 0)
+
+
+def test_unlimited_open_trades_give_one_budget_per_pair() -> None:
+    """Freqtrade's -1 (infinity once loaded; lookahead-analysis sets it) is one slot per pair."""
+    assert budget_slots(3, pairs=5) == 3
+    assert budget_slots(-1, pairs=4) == 4
+    assert budget_slots(float("inf"), pairs=2) == 2
+    assert budget_slots(float("inf"), pairs=0) == 1
+    for bad in (0, -2, 1.5):
+        with pytest.raises(ValueError, match="max_open_trades"):
+            budget_slots(bad, pairs=2)
 
 
 @pytest.mark.parametrize(

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from meta_agent.plotting import plot_config
+import pandas as pd
+
+from meta_agent.plotting import plot_config, without_label_statistics
 
 
 def test_exposure_and_one_attribution_line_per_group() -> None:
@@ -21,4 +23,28 @@ def test_one_signal_line_per_source() -> None:
     assert list(config["subplots"]["signals"]) == [
         "%%-trend-v1__score",
         "%%-funding-v1__score",
+    ]
+
+
+def test_label_statistics_of_the_action_and_attributions_are_dropped() -> None:
+    frame = pd.DataFrame(
+        columns=[
+            "close",
+            "&-action",
+            "&-action_mean",
+            "&-action_std",
+            "%%-attr_trend-v1",
+            "%%-attr_trend-v1_mean",
+            "%%-attr_trend-v1_std",
+            "volume_mean",
+            "do_predict",
+        ]
+    )
+    kept = without_label_statistics(frame)
+    assert list(kept.columns) == [
+        "close",
+        "&-action",
+        "%%-attr_trend-v1",
+        "volume_mean",
+        "do_predict",
     ]

@@ -283,3 +283,34 @@ def test_recursive_analysis_runs_on_metarl(userdir: Path) -> None:
     assert "No variance on indicator(s) found due to recursive formula" in output, output[-3000:]
     flagged = re.findall(r"found lookahead in indicator (\S+)", output)
     assert all(name.startswith(("%%-", "&-")) or name == "do_predict" for name in flagged)
+
+
+def test_lookahead_analysis_runs_on_metarl_and_finds_no_biased_signal(
+    userdir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Freqtrade's lookahead check confirms every entry and exit signal. It lists as "biased"
+    only the columns FreqAI returns (and the signals built from them) on the candle each of its
+    cut runs ends on, which FreqAI never predicts: 0 there, the decision in the full run
+    (OPERATIONS.md, section 11; every other row is held identical by the sub-range test)."""
+    analysis = {"freqai": {**OVERRIDES["freqai"], "identifier": "habits-analysis"}}
+    (userdir / "analysis.json").write_text(json.dumps(analysis))
+    monkeypatch.setenv("COLUMNS", "1000")  # the result table on one line per strategy
+    args = ["lookahead-analysis", "--strategy", "MetaRL", "--pairs", PAIR]
+    args += ["--timerange", TIMERANGE, "--minimum-trade-amount", "1"]
+    args += ["--targeted-trade-amount", "3"]
+    result = run_offline(args, [PROJECT_ROOT / "config.json", userdir / "analysis.json"], userdir)
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output[-4000:]
+    # It sets max_open_trades to -1 (unlimited): MetaRL then gives each pair one budget.
+    assert "Strategy caused the following exception" not in output, output[-4000:]
+    # filename │ strategy │ has_bias │ total_signals │ biased_entry_signals │ biased_exit_signals
+    row = re.search(r"│ MetaRL\.py │\s+MetaRL │\s+\w+ │\s+(\d+) │\s+(\d+) │\s+(\d+) │", output)
+    assert row, output[-4000:]
+    signals, biased_entries, biased_exits = (int(value) for value in row.groups())
+    assert signals >= 1
+    assert (biased_entries, biased_exits) == (0, 0)
+    flagged = re.findall(r"found look ahead bias in column (\S+)\.", output)
+    derived = {"enter_long", "exit_long", "enter_tag", "exit_tag"}
+    assert all(
+        name.startswith(("%%-", "&-")) or name in {"do_predict", *derived} for name in flagged
+    )

@@ -25,6 +25,7 @@ from pandas import DataFrame
 
 from meta_agent.config import MetaRLConfig, RewardConfig
 from meta_agent.errors import ConfigError, ModelLoadError
+from meta_agent.execution import budget_slots
 from meta_agent.risk import RiskView, risk_mask, static_max_exposure
 from meta_agent.rl.actions import ActionMap
 from meta_agent.rl.attribution import (
@@ -189,7 +190,8 @@ class MetaRLModelBase(BaseReinforcementLearningModel):
         self.meta_config = meta_config
         self.reward_config = RewardConfig.from_rl_config(self.rl_config)
         self.levels = np.asarray(levels, dtype=np.float64)
-        slots = int(config.get("max_open_trades", 1))
+        whitelist = config.get("exchange", {}).get("pair_whitelist", [])
+        slots = budget_slots(config.get("max_open_trades", 1), len(whitelist))
         self.mask = action_mask(
             levels,
             can_short=can_short,
@@ -231,6 +233,13 @@ class MetaRLModelBase(BaseReinforcementLearningModel):
         self.window_share: WindowShare | None = None
         self.trained_windows: list[TrainedWindow] = []
         self._wrap_model_loading()
+
+    def _on_stop(self) -> None:
+        """At shutdown: FreqAI's base saves the decisions made since the last training
+        (``historic_predictions``), but Freqtrade's RL base replaces that hook with one that only
+        closes its environments, so a stopped RL bot loses them. Do both."""
+        super()._on_stop()
+        self.dd.save_historic_predictions_to_disk()
 
     def set_risk_view(self, view: RiskView) -> None:
         """The risk state this bot loop's decisions are masked by (see :mod:`meta_agent.risk`)."""
