@@ -6,8 +6,12 @@ from __future__ import annotations
 import json
 import math
 
+import ccxt
+import numpy as np
 import pandas as pd
 
+from meta_agent.feeds import _point_at
+from meta_agent.offline import load_snapshot
 from meta_agent.providers.onchain import CRYPTOQUANT_METRICS
 from meta_agent.providers.social import LUNARCRUSH_FIELDS
 from tests.providers.server import FakeApi, Route
@@ -108,3 +112,42 @@ def kraken_ticker_body(symbol: str, open_interest: float, mark: float, index: fl
             "serverTime": "2026-11-20T00:00:00.000Z",
         }
     )
+
+
+def kraken_rows(end: pd.Timestamp, hours: int, seed: int) -> pd.DataFrame:
+    dates = pd.date_range(end=end - pd.Timedelta("1h"), periods=hours, freq="1h")
+    rng = np.random.default_rng(seed)
+    close = 37000 * np.exp(np.cumsum(rng.normal(0, 0.003, hours)))
+    return pd.DataFrame(
+        {
+            "date": dates,
+            "open": close,
+            "high": close * 1.002,
+            "low": close * 0.998,
+            "close": close,
+            "volume": 0.0,
+        }
+    )
+
+
+def serve_kraken(api: FakeApi, end: pd.Timestamp, hours: int) -> dict[str, pd.DataFrame]:
+    """Kraken Futures' public JSON for PF_XBTUSD; returns the frames served, by candle type."""
+    trade, mark, index = (kraken_rows(end, hours, seed) for seed in (1, 2, 3))
+    trade["volume"] = 12.5
+    rng = np.random.default_rng(4)
+    funding = trade[["date"]].assign(open=rng.normal(1e-5, 2e-5, hours), high=0.0, low=0.0)
+    funding = funding.assign(close=0.0, volume=0.0)
+    for price, frame in (("trade", trade), ("mark", mark), ("spot", index)):
+        api.routes[f"/api/charts/v1/{price}/PF_XBTUSD/1h"] = Route(kraken_candles_body(frame))
+    api.routes["/derivatives/api/v4/historicalfundingrates"] = Route(kraken_funding_body(funding))
+    api.routes["/derivatives/api/v3/tickers/PF_XBTUSD"] = Route(
+        kraken_ticker_body("PF_XBTUSD", 2500.0, 37000.0, 36990.0)
+    )
+    return {"futures": trade, "mark": mark, "spot": index, "funding_rate": funding}
+
+
+def kraken_api(api: FakeApi) -> ccxt.krakenfutures:
+    client = ccxt.krakenfutures({"enableRateLimit": False})  # a local server has no limit
+    _point_at(client, api.url)
+    client.set_markets(list(load_snapshot("krakenfutures").markets.values()))
+    return client
