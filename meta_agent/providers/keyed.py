@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
@@ -59,3 +60,21 @@ def complete_days(frame: pd.DataFrame, now: pd.Timestamp) -> pd.DataFrame:
     frame = frame.sort_values("date").drop_duplicates("date", keep="last")
     frame.insert(1, "available_at", frame["date"] + DAY)
     return frame.reset_index(drop=True)
+
+
+@dataclass
+class KeyedJsonProvider:
+    """Base of the providers of one keyed JSON API: the key in ``$token_env``, the API's root
+    ``url``, and a ``clock`` deciding which days have ended (tests fix it)."""
+
+    url: str
+    token_env: str
+    timeout: float = 10.0
+    ttl: float = 3600.0
+    name: str = "keyed"
+    clock: Clock = field(default=utc_now, repr=False)
+
+    def get(self, path: str, params: Mapping[str, str | int]) -> Any:
+        """The JSON answer of ``<url>/<path>``; FeedUnavailableError without the key."""
+        key = api_key(self.name, self.token_env)
+        return get_json(self.name, f"{self.url.rstrip('/')}/{path}", key, self.timeout, params)

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 import pandas as pd
 
 from meta_agent.errors import FeedUnavailableError
-from meta_agent.providers.keyed import Clock, api_key, complete_days, get_json, utc_now
+from meta_agent.providers.keyed import KeyedJsonProvider, complete_days
 from meta_agent.security import redact
 
 Frames = dict[Any, pd.DataFrame]
@@ -48,7 +48,7 @@ CRYPTOQUANT_METRICS: tuple[OnChainMetric, ...] = (
 
 
 @dataclass
-class CryptoQuantProvider:
+class CryptoQuantProvider(KeyedJsonProvider):
     """BTC exchange reserve, exchange-inflow CDD and miner-to-exchange flow from CryptoQuant.
 
     Implements CryptoQuant's REST API v1 as documented (https://cryptoquant.com/docs):
@@ -67,24 +67,15 @@ class CryptoQuantProvider:
 
     url: str = "https://api.cryptoquant.com/v1"
     token_env: str = "CRYPTOQUANT_API_KEY"
-    days: int = 200
-    timeout: float = 10.0
-    ttl: float = 3600.0
     name: str = "cryptoquant"
-    clock: Clock = field(default=utc_now, repr=False)
+    days: int = 200
 
     def fetch(self) -> Frames:
-        key = api_key(self.name, self.token_env)
         now = self.clock()
         frames: Frames = {}
         for metric in CRYPTOQUANT_METRICS:
-            answer = get_json(
-                self.name,
-                f"{self.url.rstrip('/')}/{metric.path}",
-                key,
-                self.timeout,
-                {**metric.query, "window": "day", "limit": self.days},
-            )
+            query: dict[str, str | int] = {**metric.query, "window": "day", "limit": self.days}
+            answer = self.get(metric.path, query)
             frames[metric.series] = complete_days(self._rows(metric, answer), now)
         return frames
 

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
 
 from meta_agent.errors import FeedUnavailableError
-from meta_agent.providers.keyed import Clock, api_key, complete_days, get_json, utc_now
+from meta_agent.providers.keyed import KeyedJsonProvider, complete_days
 from meta_agent.security import redact
 
 Frames = dict[Any, pd.DataFrame]
@@ -24,7 +24,7 @@ LUNARCRUSH_FIELDS: dict[str, tuple[float, float]] = {
 
 
 @dataclass
-class LunarCrushProvider:
+class LunarCrushProvider(KeyedJsonProvider):
     """BTC social activity and sentiment per day from LunarCrush (API v4).
 
     Implements the documented coin time series
@@ -40,23 +40,14 @@ class LunarCrushProvider:
     """
 
     url: str = "https://lunarcrush.com/api4"
-    coin: str = "BTC"
     token_env: str = "LUNARCRUSH_API_KEY"
-    interval: str = "6m"
-    timeout: float = 10.0
-    ttl: float = 3600.0
     name: str = "lunarcrush"
-    clock: Clock = field(default=utc_now, repr=False)
+    coin: str = "BTC"
+    interval: str = "6m"
 
     def fetch(self) -> Frames:
-        key = api_key(self.name, self.token_env)
-        answer = get_json(
-            self.name,
-            f"{self.url.rstrip('/')}/public/coins/{self.coin}/time-series/v2",
-            key,
-            self.timeout,
-            {"bucket": "day", "interval": self.interval},
-        )
+        path = f"public/coins/{self.coin}/time-series/v2"
+        answer = self.get(path, {"bucket": "day", "interval": self.interval})
         return {"btc_social_index": complete_days(self._rows(answer), self.clock())}
 
     def _rows(self, answer: Any) -> pd.DataFrame:

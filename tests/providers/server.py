@@ -7,7 +7,30 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Self
 from urllib.parse import parse_qs, urlparse
+
+
+class LoopbackServer:
+    """A threading HTTP server on 127.0.0.1 (a free port) serving ``handler`` in a ``with``."""
+
+    def __init__(self, handler: type[BaseHTTPRequestHandler]) -> None:
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self.server.daemon_threads = True
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        host, port = self.server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def __enter__(self) -> Self:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.shutdown()
+        self.server.server_close()
 
 
 @dataclass
@@ -19,7 +42,7 @@ class Route:
     headers: dict[str, str] = field(default_factory=dict)
 
 
-class FakeApi:
+class FakeApi(LoopbackServer):
     """Serves ``routes`` by path (query ignored), counts GETs per path, records POSTs, each
     GET's query and headers, and, with ``bearer`` set, answers 401 to any other
     ``Authorization`` (in the providers' documented error format ``unauthorized``)."""
@@ -71,19 +94,4 @@ class FakeApi:
             def log_message(self, *args: object) -> None:
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    @property
-    def url(self) -> str:
-        host, port = self.server.server_address[:2]
-        return f"http://{host}:{port}"
-
-    def __enter__(self) -> FakeApi:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        super().__init__(Handler)

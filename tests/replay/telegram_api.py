@@ -12,9 +12,11 @@ import json
 import threading
 import time
 from collections import Counter
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs
+
+from tests.providers.server import LoopbackServer
 
 BOT_USER = {
     "id": 4242,
@@ -27,7 +29,7 @@ BOT_USER = {
 }
 
 
-class FakeBotApi:
+class FakeBotApi(LoopbackServer):
     """The Bot API for one ``token``; ``sent`` holds every ``sendMessage``'s parameters."""
 
     def __init__(self, token: str, poll_seconds: float = 1.0) -> None:
@@ -64,23 +66,12 @@ class FakeBotApi:
             def log_message(self, *args: object) -> None:
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        super().__init__(Handler)
 
     @property
     def base_url(self) -> str:
         """python-telegram-bot's ``base_url`` (it appends ``<token>/<method>``)."""
-        host, port = self.server.server_address[:2]
-        return f"http://{host}:{port}/bot"
-
-    def __enter__(self) -> FakeBotApi:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        return f"{self.url}/bot"
 
     def command(self, text: str, user_id: int, chat_id: int) -> int:
         """Queue a user's command message; returns its ``update_id``."""
