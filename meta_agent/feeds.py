@@ -28,10 +28,15 @@ from meta_agent.providers.sources import (
 )
 from meta_agent.signals import SourceContext, StoreFeed
 from meta_agent.signals.context import Feed
+from meta_agent.signals.flows import ExchangeFlowsSource
+from meta_agent.signals.sentiment import SocialSource
 
 TRADING = (RunMode.DRY_RUN, RunMode.LIVE)
 #: The sources a keyed provider feeds (named when its key is missing).
-KEYED_SOURCES = {"cryptoquant": "exchange_flows-v1", "lunarcrush": "social-v2"}
+KEYED_SOURCES = {
+    "cryptoquant": f"{ExchangeFlowsSource.name}-v{ExchangeFlowsSource.version}",
+    "lunarcrush": f"{SocialSource.name}-v{SocialSource.version}",
+}
 
 logger = logging.getLogger(__name__)
 
