@@ -135,7 +135,17 @@ class RiskConfig(BaseModel):
         return result
 
 
-LIVE_PROVIDERS = ("fear_greed", "rss_news", "cryptopanic", "derivatives", "csv_drop_in")
+LIVE_PROVIDERS = (
+    "fear_greed",
+    "rss_news",
+    "cryptopanic",
+    "derivatives",
+    "csv_drop_in",
+    "cryptoquant",
+    "lunarcrush",
+)
+#: Venues the derivatives provider can read (ccxt ids) and the quote of their perpetuals.
+DERIVATIVES_VENUES: dict[str, str] = {"binance": "USDT", "krakenfutures": "USD"}
 
 
 class LiveFeedsConfig(BaseModel):
@@ -143,13 +153,23 @@ class LiveFeedsConfig(BaseModel):
 
     Attributes:
         providers: Which providers run: ``fear_greed`` (alternative.me), ``rss_news``,
-            ``cryptopanic`` (only with ``$CRYPTOPANIC_TOKEN``), ``derivatives`` (the reference
-            exchange's funding, open interest and perp/spot prices through ccxt) and
-            ``csv_drop_in`` (CSV files in ``<data_root>/external_drop_in``).
+            ``cryptopanic`` (only with ``$CRYPTOPANIC_TOKEN``), ``derivatives`` (the
+            ``derivatives_venue``'s funding, open interest and perp/mark/spot or index prices
+            through ccxt), ``csv_drop_in`` (CSV files in ``<data_root>/external_drop_in``),
+            ``cryptoquant`` (on-chain exchange flows, needs ``$CRYPTOQUANT_API_KEY``) and
+            ``lunarcrush`` (social activity and sentiment, needs ``$LUNARCRUSH_API_KEY``). A
+            keyed provider without its key is left out, logged once.
         fear_greed_url: The Fear & Greed endpoint (alternative.me's ``/fng/`` format).
         rss_urls: RSS feeds of crypto headlines; ``None``: the built-in list.
+        derivatives_venue: ``binance`` (USDT-M perpetuals, the backtests' reference market) or
+            ``krakenfutures`` (the USD perpetuals of the venue the bot trades on).
+        derivatives_url: Base URL replacing the venue's public API hosts (a proxy or a test
+            server); ``None``: the venue's own.
+        cryptoquant_url: CryptoQuant's API root (``.../v1``).
+        lunarcrush_url: LunarCrush's API root (``.../api4``).
         timeout: Longest one loop waits for all providers together, in seconds.
-        retry_after: Seconds before a failed provider is tried again.
+        retry_after: Seconds before a failed provider is tried again (a 429's ``Retry-After``
+            wins when longer).
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -158,6 +178,10 @@ class LiveFeedsConfig(BaseModel):
     providers: tuple[str, ...] = LIVE_PROVIDERS
     fear_greed_url: str = "https://api.alternative.me/fng/?limit=200&format=json"
     rss_urls: tuple[str, ...] | None = None
+    derivatives_venue: Literal["binance", "krakenfutures"] = "binance"
+    derivatives_url: str | None = None
+    cryptoquant_url: str = "https://api.cryptoquant.com/v1"
+    lunarcrush_url: str = "https://lunarcrush.com/api4"
     timeout: float = Field(default=20.0, gt=0, le=120)
     retry_after: float = Field(default=60.0, gt=0)
 

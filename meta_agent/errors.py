@@ -52,3 +52,11 @@ class ReplayError(MetaRLError):
 
 class TaskFailedError(MetaRLError):
     """A job of a parallel run raised or its worker kept dying; the message names the job."""
+
+
+class RateLimitedError(FeedUnavailableError):
+    """A provider answered 429; ``retry_after`` is how many seconds it asked us to wait."""
+
+    def __init__(self, message: str, retry_after: float) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after

@@ -1,10 +1,10 @@
 """Social sentiment weighted by activity spikes (daily social index).
 
-Source ``social-v1`` as a standalone strategy.
+Source ``social-v2`` as a standalone strategy.
 """
 
 from meta_agent.standalone import SourceStrategy
 
 
 class SocialSentiment(SourceStrategy):
-    source_id = "social-v1"
+    source_id = "social-v2"

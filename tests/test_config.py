@@ -133,7 +133,10 @@ def test_an_unknown_nested_key_lists_the_keys_of_its_own_section() -> None:
     message = one_line_error(
         lambda: MetaRLConfig.from_freqtrade({"meta_rl": {"live_feeds": {"timeot": 5}}})
     )
-    assert "(allowed: fear_greed_url, providers, retry_after, rss_urls, timeout)" in message
+    assert (
+        "(allowed: cryptoquant_url, derivatives_url, derivatives_venue, fear_greed_url, "
+        "lunarcrush_url, providers, retry_after, rss_urls, timeout)"
+    ) in message
 
 
 @pytest.mark.parametrize(

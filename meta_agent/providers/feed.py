@@ -22,7 +22,7 @@ from typing import Any, Protocol
 
 import pandas as pd
 
-from meta_agent.errors import DataImportError, FeedUnavailableError
+from meta_agent.errors import DataImportError, FeedUnavailableError, RateLimitedError
 from meta_agent.providers.checks import check_frames
 from meta_agent.security import redact
 from meta_agent.signals.context import Feed
@@ -90,6 +90,8 @@ class LiveFeed:
             try:
                 frames = future.result()
                 check_frames(provider.name, frames)
+            except RateLimitedError as err:
+                self._failed(provider, str(err), now, retry_in=err.retry_after)
             except (FeedUnavailableError, DataImportError) as err:
                 self._failed(provider, str(err), now)
             except Exception as err:  # a provider bug is contained like an outage
@@ -109,14 +111,16 @@ class LiveFeed:
         if reason is not None:
             logger.info("Live feed %s recovered.", provider.name)
 
-    def _failed(self, provider: Provider, reason: str, now: float) -> None:
+    def _failed(self, provider: Provider, reason: str, now: float, retry_in: float = 0.0) -> None:
+        """Mark ``provider`` down; try again after ``retry_after`` (at most its ttl), or after
+        ``retry_in`` seconds if it asked for longer (a rate limit's ``Retry-After``)."""
         reason = redact(reason)  # a provider's own error may quote its request
         with self._lock:
             first = provider.name not in self._down
             self._down[provider.name] = reason
             for key in [k for k, owner in self._owner.items() if owner == provider.name]:
                 self._frames.pop(key, None)
-            self._next_due[provider.name] = now + min(provider.ttl, self.retry_after)
+            self._next_due[provider.name] = now + max(retry_in, min(provider.ttl, self.retry_after))
         if first:
             logger.warning(
                 "Live feed %s unavailable (%s); its sources are marked unavailable until it "
@@ -155,9 +159,12 @@ class LiveFeed:
 
 
 def _over_history(live: pd.DataFrame, stored: pd.DataFrame | None, key: str) -> pd.DataFrame:
-    """``stored`` rows older than the live ones, then the live rows (the live ones win)."""
-    if stored is None or stored.empty:
+    """``stored`` rows older than the live ones, then the live rows (the live ones win).
+
+    History in another definition (not every live column stored, e.g. the Stocktwits/Reddit
+    social index under LunarCrush's live rows) is not laid under the live rows: one trailing
+    statistic must never mix two definitions."""
+    if stored is None or stored.empty or not set(live.columns) <= set(stored.columns):
         return live
     older = stored[stored[key] < live[key].min()]
-    columns = [c for c in live.columns if c in older.columns]
-    return pd.concat([older[columns], live[columns]], ignore_index=True)
+    return pd.concat([older[list(live.columns)], live], ignore_index=True)

@@ -21,6 +21,7 @@ import pandas as pd
 
 from meta_agent.data.external import EXTERNAL_SERIES
 from meta_agent.errors import DataImportError, FeedUnavailableError
+from meta_agent.providers.candles import ccxt_candles
 from meta_agent.providers.http import get
 from meta_agent.security import redact
 
@@ -191,18 +192,18 @@ class CcxtDerivativesProvider:
                 perp = f"{base}/{self.quote}:{self.quote}"
                 spot = f"{base}/{self.quote}"
                 funding = self.futures_api.fetch_funding_rate_history(perp, since=since_ms)
-                frames[(perp, "funding_rate")] = _candles(
+                frames[(perp, "funding_rate")] = ccxt_candles(
                     [[r["timestamp"], r["fundingRate"], 0, 0, 0, 0] for r in funding], lag="0h"
                 )
-                frames[(perp, "futures")] = _candles(
+                frames[(perp, "futures")] = ccxt_candles(
                     self.futures_api.fetch_ohlcv(perp, "1h", since=since_ms, limit=1000)
                 )
-                frames[(perp, "mark")] = _candles(
+                frames[(perp, "mark")] = ccxt_candles(
                     self.futures_api.fetch_ohlcv(
                         perp, "1h", since=since_ms, limit=1000, params={"price": "mark"}
                     )
                 )
-                frames[(spot, "spot")] = _candles(
+                frames[(spot, "spot")] = ccxt_candles(
                     self.spot_api.fetch_ohlcv(spot, "1h", since=since_ms, limit=1000)
                 )
             perp = f"{self.open_interest_base}/{self.quote}:{self.quote}"
@@ -221,12 +222,3 @@ class CcxtDerivativesProvider:
         except (KeyError, TypeError, ValueError) as err:
             raise _fail(self.name, repr(err)) from None
         return frames
-
-
-def _candles(rows: list[list[Any]], lag: str = "1h") -> pd.DataFrame:
-    """ccxt OHLCV rows as Freqtrade candles; known ``lag`` after their open (funding: at once)."""
-    frame = pd.DataFrame(rows, columns=["date", "open", "high", "low", "close", "volume"])
-    frame["date"] = pd.to_datetime(frame["date"], unit="ms", utc=True)
-    frame = frame.astype({c: "float64" for c in ("open", "high", "low", "close", "volume")})
-    frame["available_at"] = frame["date"] + pd.Timedelta(lag)
-    return frame.drop_duplicates("date", keep="last").reset_index(drop=True)

@@ -39,11 +39,13 @@ class Feed(Protocol):
 
 @dataclass(frozen=True)
 class SourceContext:
-    """The traded pair and timeframe, and the feed external sources read."""
+    """The traded pair and timeframe, the feed external sources read, and the quote currency
+    of the reference market's perpetuals (``USDT`` on Binance, ``USD`` on Kraken Futures)."""
 
     pair: str
     timeframe: str
     feed: Feed
+    reference_quote: str = "USDT"
 
     @property
     def base_currency(self) -> str:

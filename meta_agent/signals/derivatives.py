@@ -2,8 +2,9 @@
 
 Funding and basis read Freqtrade's own candles (``funding_rate``, ``futures``, spot) of a
 reference market, by default the Binance USDT perpetual of the traded pair's base currency,
-so a Kraken spot bot can listen to the venue where leverage lives. A pair whose reference
-market has no data is unavailable.
+so a Kraken spot bot can listen to the venue where leverage lives; live, Kraken Futures' USD
+perpetual can replace it (``meta_rl.live_feeds.derivatives_venue``: its index candles are the
+spot side of the basis). A pair whose reference market has no data is unavailable.
 """
 
 from __future__ import annotations
@@ -22,7 +23,9 @@ from meta_agent.signals.scoring import (
 )
 
 
-def reference_perp(context: SourceContext, quote: str = "USDT") -> str:
+def reference_perp(context: SourceContext) -> str:
+    """The reference venue's perpetual of the pair's base (``BTC/USDT:USDT``, ``BTC/USD:USD``)."""
+    quote = context.reference_quote
     return f"{context.base_currency}/{quote}:{quote}"
 
 
@@ -65,7 +68,9 @@ class BasisSource(ExternalSource):
     def rows(self) -> pd.DataFrame | None:
         feed = self.context.feed
         perp = feed.reference_candles(reference_perp(self.context), "futures")
-        spot = feed.reference_candles(f"{self.context.base_currency}/USDT", "spot")
+        spot = feed.reference_candles(
+            f"{self.context.base_currency}/{self.context.reference_quote}", "spot"
+        )
         if perp is None or spot is None:
             return None
         joined = perp[["date", "available_at", "close"]].merge(

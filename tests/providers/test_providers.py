@@ -28,6 +28,7 @@ from meta_agent.providers.sources import (
     RssNewsProvider,
 )
 from meta_agent.signals import SourceContext, make
+from tests.providers.leaks import refresh_without_leaking
 from tests.providers.server import FakeApi, Route
 
 DAY_MS = 86_400_000
@@ -334,15 +335,7 @@ def test_no_token_reaches_a_log_line_an_error_or_the_feed_state(
     else:
         api.routes[path] = Route(json.dumps({"results": []}))
     provider = provider_class(url=f"{base}{path}", timeout=2.0)
-    feed = LiveFeed([provider])
-    with caplog.at_level(logging.DEBUG):
-        feed.refresh()
-        try:
-            provider.fetch()
-        except FeedUnavailableError as err:
-            assert TOKEN not in str(err)
-    assert TOKEN not in caplog.text
-    assert all(TOKEN not in reason for reason in feed.down.values())
+    feed = refresh_without_leaking(provider, TOKEN, caplog)
     if answer != "ok":
         assert provider.name in feed.down
 

@@ -92,7 +92,7 @@ def test_decision_line_names_the_top_sources_with_signed_shares() -> None:
             "trend-v1": 0.4,
             "funding-v1": -0.2,
             "news-v1": 0.1,
-            "social-v1": 0.05,
+            "social-v2": 0.05,
             CONTEXT: 0.2,
             POSITION: 0.05,
         }

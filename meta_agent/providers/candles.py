@@ -1,0 +1,17 @@
+"""ccxt's OHLCV rows in the layout of Freqtrade's candles, with the moment each is known."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+
+def ccxt_candles(rows: list[list[Any]], lag: str = "1h") -> pd.DataFrame:
+    """ccxt OHLCV rows as Freqtrade candles; known ``lag`` after their open (funding: at once)."""
+    frame = pd.DataFrame(rows, columns=["date", "open", "high", "low", "close", "volume"])
+    frame["date"] = pd.to_datetime(frame["date"], unit="ms", utc=True)
+    frame = frame.astype({c: "float64" for c in ("open", "high", "low", "close", "volume")})
+    frame["volume"] = frame["volume"].fillna(0.0)  # mark and index candles have no volume
+    frame["available_at"] = frame["date"] + pd.Timedelta(lag)
+    return frame.drop_duplicates("date", keep="last").reset_index(drop=True)
