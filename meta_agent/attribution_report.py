@@ -16,7 +16,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from meta_agent.rl.model import GLOBAL_FILE
+from meta_agent.columns import GLOBAL_FILE
 
 _FOLDER = re.compile(r"sub-train-(?P<coin>[A-Z0-9]+)_(?P<stamp>\d+)")
 

@@ -15,6 +15,7 @@ import pandas as pd
 import talib
 from freqtrade.exchange import timeframe_to_minutes
 
+from meta_agent.columns import FEATURE_PREFIX
 from meta_agent.signals import SourceContext, make
 from meta_agent.trend_regime import trend_regime
 
@@ -40,7 +41,7 @@ def signal_features(
     source_ids: list[str],
     context: SourceContext,
     params: dict[str, dict[str, Any]] | None = None,
-    prefix: str = "%-",
+    prefix: str = FEATURE_PREFIX,
 ) -> pd.DataFrame:
     """``%-<id>__score``, ``__confidence`` and ``__available`` (0/1) for each source, built with
     its configured ``params``. With ``prefix="%%-"`` FreqAI also hands them back to the strategy

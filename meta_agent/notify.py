@@ -6,10 +6,17 @@ from collections.abc import Callable
 
 import pandas as pd
 
-from meta_agent.rl.attribution import decision_line
-from meta_agent.rl.model import ATTRIBUTION_PREFIX
+from meta_agent.columns import ATTRIBUTION_PREFIX, CONTEXT, POSITION, TARGET
 
-TARGET = "&-action"
+
+def decision_line(pair: str, old: float, new: float, row: pd.Series, top: int = 3) -> str:
+    """``MetaRL BTC/USD: exposure 0.5 → 1 | trend-v1 +42%, funding-v1 -21%, news-v1 +9%``: the
+    top sources' signed shares of the decision's total absolute attribution."""
+    sources = row.drop([CONTEXT, POSITION], errors="ignore")
+    total = float(row.abs().sum())
+    ranked = sources.reindex(sources.abs().sort_values(ascending=False).index)[:top]
+    parts = [f"{name} {value / total:+.0%}" for name, value in ranked.items() if total > 0]
+    return f"MetaRL {pair}: exposure {old:g} → {new:g} | " + ", ".join(parts)
 
 
 def exposure_change_line(dataframe: pd.DataFrame, pair: str) -> str | None:

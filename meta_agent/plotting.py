@@ -4,8 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from meta_agent.rl.attribution import CONTEXT, POSITION
-from meta_agent.rl.model import ATTRIBUTION_PREFIX
+from meta_agent.columns import (
+    CONTEXT,
+    POSITION,
+    SIGNAL_PREFIX,
+    TARGET,
+    attribution_column,
+    signal_column,
+)
 
 PALETTE = (
     "#1f77b4",
@@ -23,28 +29,24 @@ PALETTE = (
 )
 
 
-#: MetaRL's signal features carry this prefix: FreqAI returns ``%%`` columns to the strategy.
-SIGNAL_PREFIX = "%%-"
-
-
 def plot_config(sources: list[str]) -> dict[str, Any]:
     """Subplots: the target exposure, each source's score (signed lean x strength; 0 where the
     source is unavailable), and the signed attribution of each source, the context and the
     position block to the decision (one line each). No ``type``: both FreqUI and
     ``plot-dataframe`` draw lines by default, and ``plot-dataframe`` fails on ``"line"``."""
     signals = {
-        f"{SIGNAL_PREFIX}{source}__score": {"color": PALETTE[i % len(PALETTE)]}
+        signal_column(source, "score", SIGNAL_PREFIX): {"color": PALETTE[i % len(PALETTE)]}
         for i, source in enumerate(sources)
     }
     groups = [*sources, CONTEXT, POSITION]
     attribution = {
-        f"{ATTRIBUTION_PREFIX}{name}": {"color": PALETTE[i % len(PALETTE)]}
+        attribution_column(name): {"color": PALETTE[i % len(PALETTE)]}
         for i, name in enumerate(groups)
     }
     return {
         "main_plot": {},
         "subplots": {
-            "exposure": {"&-action": {"color": "#2962ff"}},
+            "exposure": {TARGET: {"color": "#2962ff"}},
             "signals": signals,
             "attribution": attribution,
         },

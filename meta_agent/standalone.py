@@ -17,6 +17,7 @@ import numpy as np
 from freqtrade.strategy import DecimalParameter
 from pandas import DataFrame
 
+from meta_agent.columns import FEATURE_PREFIX, signal_column
 from meta_agent.features import signal_features
 from meta_agent.feeds import refresh_live_feed, source_context
 from meta_agent.signals import make
@@ -126,8 +127,12 @@ class VoteStrategy(SignalStrategy):
             source_context(self.config, metadata["pair"]),
             self.meta_config.source_params,
         )
-        score = features[[f"%-{s}__score" for s in sources]].to_numpy()
-        count = features[[f"%-{s}__available" for s in sources]].to_numpy().sum(axis=1)
+        score = features[[signal_column(s, "score", FEATURE_PREFIX) for s in sources]].to_numpy()
+        count = (
+            features[[signal_column(s, "available", FEATURE_PREFIX) for s in sources]]
+            .to_numpy()
+            .sum(axis=1)
+        )
         mean = np.divide(score.sum(axis=1), count, out=np.zeros(len(dataframe)), where=count > 0)
         return DataFrame(
             {"score": mean, "confidence": count / len(sources), "available": count > 0},

@@ -13,6 +13,7 @@ from typing import Any
 
 from pandas import DataFrame
 
+from meta_agent.columns import SIGNAL_PREFIX, TARGET, VALID
 from meta_agent.exposure_strategy import TargetExposureStrategy
 from meta_agent.features import (
     raw_prices,
@@ -24,17 +25,15 @@ from meta_agent.features import (
 )
 from meta_agent.feeds import is_trading, refresh_live_feed, source_context
 from meta_agent.notify import notify_exposure_change
-from meta_agent.plotting import SIGNAL_PREFIX, plot_config
+from meta_agent.plotting import plot_config
 from meta_agent.trend_regime import REGIME_TIMEFRAME
-
-TARGET = "&-action"
 
 
 class MetaRL(TargetExposureStrategy):
     """Holds the exposure level the RL agent chose for each candle (``&-action``)."""
 
     target_column = TARGET
-    valid_column = "do_predict"
+    valid_column = VALID
     startup_candle_count = 200
 
     def __init__(self, config: dict[str, Any]) -> None:

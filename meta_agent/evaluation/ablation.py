@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 import torch as th
 
+from meta_agent.columns import SIGNAL_PREFIX
 from meta_agent.config import RewardConfig
 from meta_agent.features import (
     regime_features,
@@ -123,7 +124,7 @@ def load_pair(config: dict[str, Any], datadir: Path, pair: str, sources: list[st
     candles = pd.read_feather(file)
     candles["date"] = pd.to_datetime(candles["date"], utc=True)
     parts = [
-        signal_features(candles, sources, source_context(config, pair), prefix="%%-"),
+        signal_features(candles, sources, source_context(config, pair), prefix=SIGNAL_PREFIX),
         time_features(candles),
     ]
     for rule, hours in (("1h", 1), ("4h", 4), ("1D", 24)):

@@ -23,16 +23,12 @@ from freqtrade.freqai.data_kitchen import FreqaiDataKitchen
 from freqtrade.freqai.RL.BaseReinforcementLearningModel import BaseReinforcementLearningModel
 from pandas import DataFrame
 
+from meta_agent.columns import CONTEXT, GLOBAL_FILE, POSITION, attribution_column
 from meta_agent.config import MetaRLConfig, RewardConfig
 from meta_agent.errors import ConfigError, ModelLoadError
 from meta_agent.risk import RiskView, risk_mask, static_max_exposure
 from meta_agent.rl.actions import ActionMap
-from meta_agent.rl.attribution import (
-    CONTEXT,
-    POSITION,
-    explain_decisions,
-    training_background,
-)
+from meta_agent.rl.attribution import explain_decisions, training_background
 from meta_agent.rl.clock import decision_candles, hold_between
 from meta_agent.rl.contract import (
     ObservationContract,
@@ -60,8 +56,6 @@ CONTRACT_KEY = "metarl_observation_contract"
 SELECTED_MODEL_KEY = "metarl_model_type"
 BACKGROUND_KEY = "metarl_attribution_background"
 GLOBAL_KEY = "metarl_attribution_global"
-GLOBAL_FILE = "attribution_global.json"
-ATTRIBUTION_PREFIX = "%%-attr_"
 #: The daily trend regime feature (``meta_agent.features.regime_features``), as FreqAI names it
 #: once merged from the 1d timeframe: ``%-trend_regime_gen_<pair>_1d``.
 REGIME_PREFIX, REGIME_SUFFIX = "%-trend_regime", f"_{REGIME_TIMEFRAME}"
@@ -523,7 +517,7 @@ class MetaRLModelBase(BaseReinforcementLearningModel):
             # (FreqAI's append_model_predictions); attributions have none, record neutral ones.
             for group in [*self.meta_config.sources, CONTEXT, POSITION]:
                 for stats in ("labels_mean", "labels_std"):
-                    dk.data.setdefault(stats, {})[f"{ATTRIBUTION_PREFIX}{group}"] = 0.0
+                    dk.data.setdefault(stats, {})[attribution_column(group)] = 0.0
             Path(dk.data_path).mkdir(parents=True, exist_ok=True)
             (Path(dk.data_path) / GLOBAL_FILE).write_text(json.dumps(importance, indent=1))
         return model
@@ -594,14 +588,14 @@ class MetaRLModelBase(BaseReinforcementLearningModel):
                 if not agent_traded:
                     attributions = attributions * 0.0
             for name, values in attributions.items():
-                pred_df[f"{ATTRIBUTION_PREFIX}{name}"] = 0.0
-                pred_df.loc[rows, f"{ATTRIBUTION_PREFIX}{name}"] = values.to_numpy()
+                pred_df[attribution_column(name)] = 0.0
+                pred_df.loc[rows, attribution_column(name)] = values.to_numpy()
         if self.meta_config.attribution and dk.data.get(BACKGROUND_KEY) is not None:
             # Candles without a decision (between daily decisions, a run cut before the next
             # one) have the same columns, at 0: frames of any length compare column for column.
             for group in [*self.meta_config.sources, CONTEXT, POSITION]:
-                if f"{ATTRIBUTION_PREFIX}{group}" not in pred_df:
-                    pred_df[f"{ATTRIBUTION_PREFIX}{group}"] = 0.0
+                if attribution_column(group) not in pred_df:
+                    pred_df[attribution_column(group)] = 0.0
         for label in dk.label_list:
             pred_df[label] = exposures
         return pred_df, dk.do_predict

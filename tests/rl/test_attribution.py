@@ -8,11 +8,10 @@ import pytest
 import torch as th
 from stable_baselines3 import PPO
 
+from meta_agent.columns import CONTEXT, POSITION
+from meta_agent.notify import decision_line
 from meta_agent.rl.attribution import (
-    CONTEXT,
-    POSITION,
     PolicyExplainer,
-    decision_line,
     feature_groups,
     global_importance,
     grouped,
