@@ -26,6 +26,7 @@ from pydantic import (
 )
 
 from meta_agent.errors import ConfigError
+from meta_agent.rl.algorithms import SUPPORTED_MODEL_TYPES
 from meta_agent.signals import registry
 
 SPOT_LEVELS: tuple[float, ...] = (0.0, 0.5, 1.0)
@@ -50,7 +51,7 @@ class ModelSelectionConfig(BaseModel):
     @field_validator("candidates")
     @classmethod
     def _supported(cls, value: list[str]) -> list[str]:
-        supported = ("PPO", "A2C", "MaskablePPO", "RecurrentPPO")
+        supported = SUPPORTED_MODEL_TYPES
         unknown = [name for name in value if name not in supported]
         if unknown or len(set(value)) != len(value):
             raise ValueError(f"must be distinct names among {list(supported)}; got {value}")

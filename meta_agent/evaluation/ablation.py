@@ -38,11 +38,12 @@ from meta_agent.features import (
 )
 from meta_agent.feeds import source_context
 from meta_agent.rl.actions import ActionMap
+from meta_agent.rl.algorithms import algorithm_class
 from meta_agent.rl.clock import decision_candles
 from meta_agent.rl.ensemble import SeedEnsemble, gate, runner_for
 from meta_agent.rl.env import ExposureEnv
 from meta_agent.rl.rollout import AgentState, rollout
-from meta_agent.rl.selection import algorithm_class, without_log_folder
+from meta_agent.rl.selection import without_log_folder
 from meta_agent.trend_regime import nearest_level_index
 
 logger = logging.getLogger(__name__)

@@ -28,6 +28,13 @@ from meta_agent.config import MetaRLConfig, RewardConfig
 from meta_agent.errors import ConfigError, ModelLoadError
 from meta_agent.risk import RiskView, risk_mask, static_max_exposure
 from meta_agent.rl.actions import ActionMap
+from meta_agent.rl.algorithms import (
+    ALGORITHMS,
+    DEFAULT_MODEL_TYPE,
+    SUPPORTED_MODEL_TYPES,
+    algorithm,
+    algorithm_class,
+)
 from meta_agent.rl.attribution import explain_decisions, training_background
 from meta_agent.rl.clock import decision_candles, hold_between
 from meta_agent.rl.contract import (
@@ -38,15 +45,9 @@ from meta_agent.rl.contract import (
 )
 from meta_agent.rl.ensemble import ENSEMBLE_KEY, SeedEnsemble, gate, runner_for
 from meta_agent.rl.env import ExposureEnv
-from meta_agent.rl.inference import SUPPORTED_MODEL_TYPES
 from meta_agent.rl.masks import action_mask
 from meta_agent.rl.rollout import AgentState, rollout_decisions
-from meta_agent.rl.selection import (
-    SB3_CONTRIB,
-    algorithm_class,
-    select_model,
-    without_log_folder,
-)
+from meta_agent.rl.selection import select_model, without_log_folder
 from meta_agent.rl.walkforward import TrainedWindow, WindowShare, train_windows
 from meta_agent.trend_regime import REGIME_TIMEFRAME, nearest_level_index
 
@@ -95,16 +96,16 @@ SHOWING_A_BACKTEST = (RunMode.WEBSERVER, RunMode.PLOT)
 
 
 def _check_model_choice(rl_config: dict[str, Any]) -> None:
-    model_type = rl_config.get("model_type", "PPO")
+    model_type = rl_config.get("model_type", DEFAULT_MODEL_TYPE)
     if model_type not in SUPPORTED_MODEL_TYPES:
         raise ConfigError(
             f"`freqai.rl_config.model_type` = '{model_type}' is not supported by MetaRLModel; "
             f"use one of {list(SUPPORTED_MODEL_TYPES)}."
         )
-    lstm = model_type == "RecurrentPPO"
+    lstm = algorithm(model_type).recurrent
     policy = rl_config.get("policy_type", "MlpPolicy")
-    if lstm != (policy == "MlpLstmPolicy"):
-        expected = "MlpLstmPolicy" if lstm else "MlpPolicy"
+    if lstm != (policy in {a.policy for a in ALGORITHMS.values() if a.recurrent}):
+        expected = algorithm(model_type).policy
         raise ConfigError(
             f"`freqai.rl_config.policy_type` = '{policy}' does not fit model_type "
             f"'{model_type}'; use '{expected}'."
@@ -137,7 +138,7 @@ def _log_contract(
         contract_id,
         sources,
         list(levels),
-        config["freqai"]["rl_config"].get("model_type", "PPO"),
+        config["freqai"]["rl_config"].get("model_type", DEFAULT_MODEL_TYPE),
         models / identifier,
     )
     contract_folder = re.compile(rf"{re.escape(base_identifier)}-[0-9a-f]{{8}}")
@@ -252,7 +253,7 @@ class MetaRLModelBase(BaseReinforcementLearningModel):
             rl_config = self.freqai_info["rl_config"]
             configured = rl_config["model_type"], self.dd.model_type
             rl_config["model_type"] = stored
-            self.dd.model_type = "sb3_contrib" if stored in SB3_CONTRIB else "stable_baselines3"
+            self.dd.model_type = algorithm(stored).module
             try:
                 return load_data(coin, dk), stored
             finally:
