@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import json
 import math
-import sys
 from collections.abc import Callable
 from contextlib import ExitStack
 from pathlib import Path
@@ -40,6 +39,7 @@ from meta_agent.evaluation.metrics import (
     window,
 )
 from meta_agent.evaluation.plan import Plan
+from meta_agent.offline import backtest_command
 from meta_agent.parallel import Job, call_process, ray_session, run_tasks
 from meta_agent.rl.train_jobs import TrainingPlan, record_models, shares_per_pair, train_share
 from meta_agent.rl.walkforward import TrainedWindow
@@ -90,12 +90,11 @@ def result_folder(plan: Plan, strategy: str, pair: str) -> Path:
 def backtest(plan: Plan, strategy: str, pair: str) -> dict[str, Any]:
     """Run one strategy's backtest on one pair with its own wallet; returns Freqtrade's stats."""
     folder = result_folder(plan, strategy, pair)
-    command = [
-        sys.executable, "-m", "meta_agent", "freqtrade", "--offline", "--", "backtesting",
+    command = backtest_command([
         *backtest_args(plan, strategy, pair),
         "--export-directory", str(folder),
         "--cache", "none",
-    ]  # fmt: skip
+    ])  # fmt: skip
     log = folder / "freqtrade.log"
     with log.open("w") as handle:
         returncode = call_process(command, handle)
