@@ -74,7 +74,7 @@ def write_attribution_report(models: Path, out: Path) -> Path:
 def decision_lines(models: Path) -> list[str]:
     """The exposure-change lines a live bot would have sent, replayed from the backtest
     predictions FreqAI stored under ``models/backtesting_predictions/``, oldest first."""
-    from meta_agent.notify import exposure_change_line
+    from meta_agent.strategy.notify import exposure_change_line
 
     files = sorted(Path(models).glob("backtesting_predictions/cb_*_prediction.feather"))
     if not files:

@@ -74,7 +74,7 @@ def _report_sources(args: argparse.Namespace) -> int:
 
 def _sources(args: argparse.Namespace) -> int:
     from meta_agent.signals import list_sources
-    from meta_agent.strategies import standalone_strategies
+    from meta_agent.strategy.discovery import standalone_strategies
 
     strategies = {source: name for name, source in standalone_strategies().items()}
     print(f"{'source':30} {'family':15} {'standalone strategy':22} description")

@@ -172,7 +172,7 @@ class LiveFeedsConfig(BaseModel):
 
 
 class TrendRegimeConfig(BaseModel):
-    """``meta_rl.trend_regime``: the daily trend regime (:mod:`meta_agent.trend_regime`).
+    """``meta_rl.trend_regime``: the daily trend regime (:mod:`meta_agent.signals.trend_regime`).
 
     Attributes:
         spans: (fast, slow) EMA spans in daily candles; each pair votes the sign of fast - slow.

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from freqtrade.data.btanalysis import load_backtest_stats
 
-from meta_agent.strategies import standalone_strategies
+from meta_agent.strategy.discovery import standalone_strategies
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 

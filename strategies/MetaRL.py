@@ -1,7 +1,7 @@
 """MetaRL: a FreqAI reinforcement-learning agent allocates between signal sources.
 
 The agent (``freqaimodels/MetaRLModel.py``) returns a target exposure per candle in ``&-action``;
-``meta_agent.exposure_strategy.TargetExposureStrategy`` realises it with Freqtrade's own
+``meta_agent.strategy.exposure.TargetExposureStrategy`` realises it with Freqtrade's own
 mechanisms: entries sized by ``custom_stake_amount``, scaling in and out with
 ``adjust_trade_position``, and exits. This file only wires features and FreqAI in.
 """
@@ -14,8 +14,10 @@ from typing import Any
 from pandas import DataFrame
 
 from meta_agent.columns import SIGNAL_PREFIX, TARGET, VALID
-from meta_agent.exposure_strategy import TargetExposureStrategy
-from meta_agent.features import (
+from meta_agent.feeds import is_trading, source_context
+from meta_agent.signals.trend_regime import REGIME_TIMEFRAME
+from meta_agent.strategy.exposure import TargetExposureStrategy
+from meta_agent.strategy.features import (
     raw_prices,
     regime_features,
     signal_features,
@@ -23,10 +25,8 @@ from meta_agent.features import (
     time_features,
     timeframe_context,
 )
-from meta_agent.feeds import is_trading, refresh_live_feed, source_context
-from meta_agent.notify import notify_exposure_change
-from meta_agent.plotting import plot_config
-from meta_agent.trend_regime import REGIME_TIMEFRAME
+from meta_agent.strategy.notify import notify_exposure_change
+from meta_agent.strategy.plotting import plot_config
 
 
 class MetaRL(TargetExposureStrategy):
@@ -92,8 +92,7 @@ class MetaRL(TargetExposureStrategy):
         return dataframe
 
     def bot_loop_start(self, current_time: datetime, **kwargs: Any) -> None:
-        refresh_live_feed(self.config)  # dry-run / live: this cycle's external data, once
-        super().bot_loop_start(current_time, **kwargs)  # daily loss cap
+        super().bot_loop_start(current_time, **kwargs)  # the live feed, the daily loss cap
         if is_trading(self.config):
             # This cycle's decisions are masked by the limits the orders will meet.
             self.freqai.set_risk_view(self.risk_view(current_time))

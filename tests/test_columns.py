@@ -32,7 +32,7 @@ def test_signal_columns_are_built_and_parsed_back() -> None:
     assert source_of("%-raw_close") is None
 
 
-@pytest.mark.parametrize("module", ["meta_agent.plotting", "meta_agent.notify"])
+@pytest.mark.parametrize("module", ["meta_agent.strategy.plotting", "meta_agent.strategy.notify"])
 def test_plotting_and_notifications_do_not_import_the_model(module: str) -> None:
     code = f"import sys, {module}\nprint(sorted(m for m in {HEAVY!r} if m in sys.modules))"
     out = subprocess.run(

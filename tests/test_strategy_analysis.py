@@ -9,7 +9,7 @@ import pytest
 
 from meta_agent.data.importer import import_data
 from meta_agent.signals import list_sources
-from meta_agent.strategies import standalone_strategies
+from meta_agent.strategy.discovery import standalone_strategies
 from tests.freqtrade_cli import run_offline
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]

@@ -20,7 +20,7 @@ import requests
 from freqtrade.data.btanalysis import get_latest_backtest_filename, load_backtest_stats
 
 from meta_agent.data.importer import import_data
-from meta_agent.strategies import standalone_strategies
+from meta_agent.strategy.discovery import standalone_strategies
 from tests.freqtrade_cli import PROJECT_ROOT, offline_command, run_offline
 
 PAIR = "BTC/USD"

@@ -1,7 +1,7 @@
 """A cheap walk-forward ablation of the allocator's levers, outside Freqtrade.
 
 Full ``evaluate`` runs are the published figures; this study is how the design was chosen. It
-uses MetaRL's own pieces (the features of ``meta_agent.features``, the daily trend regime,
+uses MetaRL's own pieces (the features of ``meta_agent.strategy.features``, the daily trend regime,
 :class:`~meta_agent.rl.env.ExposureEnv`, the rollout, seed ensembles and the validation gate)
 on Binance 1h candles, with two simplifications that make one variant cost minutes instead of
 an hour: context timeframes are resampled from the 1h candles (Freqtrade merges its own 4h/1d
@@ -30,12 +30,6 @@ import torch as th
 
 from meta_agent.columns import SIGNAL_PREFIX
 from meta_agent.config import RewardConfig
-from meta_agent.features import (
-    regime_features,
-    signal_features,
-    time_features,
-    timeframe_context,
-)
 from meta_agent.feeds import source_context
 from meta_agent.rl.actions import ActionMap
 from meta_agent.rl.algorithms import algorithm_class
@@ -44,7 +38,13 @@ from meta_agent.rl.ensemble import SeedEnsemble, gate, runner_for
 from meta_agent.rl.env import ExposureEnv
 from meta_agent.rl.rollout import AgentState, rollout
 from meta_agent.rl.selection import without_log_folder
-from meta_agent.trend_regime import nearest_level_index
+from meta_agent.signals.trend_regime import nearest_level_index
+from meta_agent.strategy.features import (
+    regime_features,
+    signal_features,
+    time_features,
+    timeframe_context,
+)
 
 logger = logging.getLogger(__name__)
 

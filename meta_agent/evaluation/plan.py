@@ -21,8 +21,8 @@ from freqtrade.configuration import TimeRange
 from meta_agent.config import MetaRLConfig
 from meta_agent.data.importer import pair_filename
 from meta_agent.errors import ConfigError, MetaRLError
-from meta_agent.strategies import standalone_strategies
-from meta_agent.trend_strategy import settle_days
+from meta_agent.strategy.discovery import standalone_strategies
+from meta_agent.strategy.trend import settle_days
 
 BASELINES: tuple[str, ...] = (
     "BuyAndHold",

@@ -7,7 +7,7 @@ stakes would grow and shrink with the other pair's results. Metrics come from ea
 exported trades (:mod:`meta_agent.evaluation.metrics`).
 
 The backtests run one after another in this process, or as Ray tasks on every core or on a
-cluster (:mod:`meta_agent.parallel`). With Ray, MetaRL's walk-forward trainings are tasks of
+cluster (:mod:`meta_agent.rl.parallel`). With Ray, MetaRL's walk-forward trainings are tasks of
 their own (:mod:`meta_agent.rl.train_jobs`), run beside the other backtests; MetaRL's backtests
 follow and only decide from the trained models. Either way the summary and the report are the
 same: the same seeds train the same models, and the records are assembled in the plan's order.
@@ -40,7 +40,7 @@ from meta_agent.evaluation.metrics import (
 )
 from meta_agent.evaluation.plan import Plan
 from meta_agent.offline import backtest_command
-from meta_agent.parallel import Job, call_process, ray_session, run_tasks
+from meta_agent.rl.parallel import Job, call_process, ray_session, run_tasks
 from meta_agent.rl.train_jobs import TrainingPlan, record_models, shares_per_pair, train_share
 from meta_agent.rl.walkforward import TrainedWindow
 

@@ -18,7 +18,7 @@ from meta_agent.errors import ObservationContractError
 from meta_agent.rl.algorithms import DEFAULT_MODEL_TYPE
 from meta_agent.rl.position import POSITION_FEATURES
 
-#: Bump when the features computed in ``meta_agent.features`` change (names included).
+#: Bump when the features computed in ``meta_agent.strategy.features`` change (names included).
 #: 3: signal features carry the ``%%-`` prefix (returned to the strategy for FreqUI).
 #: 4: the daily trend regime (``%-trend_regime`` on the 1d timeframe).
 FEATURE_SET_VERSION = 4

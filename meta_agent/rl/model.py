@@ -26,7 +26,6 @@ from pandas import DataFrame
 from meta_agent.columns import CONTEXT, GLOBAL_FILE, POSITION, attribution_column
 from meta_agent.config import MetaRLConfig, RewardConfig
 from meta_agent.errors import ConfigError, ModelLoadError
-from meta_agent.risk import RiskView, risk_mask, static_max_exposure
 from meta_agent.rl.actions import ActionMap
 from meta_agent.rl.algorithms import (
     ALGORITHMS,
@@ -46,10 +45,11 @@ from meta_agent.rl.contract import (
 from meta_agent.rl.ensemble import ENSEMBLE_KEY, SeedEnsemble, gate, runner_for
 from meta_agent.rl.env import ExposureEnv
 from meta_agent.rl.masks import action_mask
+from meta_agent.rl.risk import RiskView, risk_mask, static_max_exposure
 from meta_agent.rl.rollout import AgentState, rollout_decisions
 from meta_agent.rl.selection import select_model, without_log_folder
 from meta_agent.rl.walkforward import TrainedWindow, WindowShare, train_windows
-from meta_agent.trend_regime import REGIME_TIMEFRAME, nearest_level_index
+from meta_agent.signals.trend_regime import REGIME_TIMEFRAME, nearest_level_index
 
 logger = logging.getLogger(__name__)
 
@@ -57,8 +57,8 @@ CONTRACT_KEY = "metarl_observation_contract"
 SELECTED_MODEL_KEY = "metarl_model_type"
 BACKGROUND_KEY = "metarl_attribution_background"
 GLOBAL_KEY = "metarl_attribution_global"
-#: The daily trend regime feature (``meta_agent.features.regime_features``), as FreqAI names it
-#: once merged from the 1d timeframe: ``%-trend_regime_gen_<pair>_1d``.
+#: The daily trend regime feature (``meta_agent.strategy.features.regime_features``), as FreqAI
+#: names it once merged from the 1d timeframe: ``%-trend_regime_gen_<pair>_1d``.
 REGIME_PREFIX, REGIME_SUFFIX = "%-trend_regime", f"_{REGIME_TIMEFRAME}"
 
 
@@ -228,7 +228,7 @@ class MetaRLModelBase(BaseReinforcementLearningModel):
         self._wrap_model_loading()
 
     def set_risk_view(self, view: RiskView) -> None:
-        """The risk state this bot loop's decisions are masked by (see :mod:`meta_agent.risk`)."""
+        """The risk state this bot loop's decisions are masked by (:mod:`meta_agent.rl.risk`)."""
         self.risk_view = view
 
     def _decision_masks(self, pair: str, count: int) -> np.ndarray:

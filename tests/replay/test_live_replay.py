@@ -36,7 +36,7 @@ from meta_agent.data.external import read_fear_and_greed
 from meta_agent.data.kraken import read_kraken_ohlcvt
 from meta_agent.offline import freqtrade_command
 from meta_agent.replay.exchange import ReplayExchange
-from meta_agent.risk import DAILY_LOSS_REASON
+from meta_agent.rl.risk import DAILY_LOSS_REASON
 from tests.conftest import PROJECT_ROOT
 
 pytestmark = pytest.mark.slow

@@ -6,9 +6,9 @@ from pathlib import Path
 
 from freqtrade.resolvers import StrategyResolver
 
-from meta_agent.standalone import SourceStrategy
+from meta_agent.strategy.standalone import SourceStrategy
 
-STRATEGY_DIR = Path(__file__).resolve().parents[1] / "strategies"
+STRATEGY_DIR = Path(__file__).resolve().parents[2] / "strategies"
 
 
 def standalone_strategies(directory: Path = STRATEGY_DIR) -> dict[str, str]:

@@ -12,7 +12,7 @@ from freqtrade.data.dataprovider import DataProvider
 from freqtrade.enums import RunMode
 from freqtrade.rpc import RPCManager
 
-from meta_agent.notify import exposure_change_line, notify_exposure_change
+from meta_agent.strategy.notify import exposure_change_line, notify_exposure_change
 from tests.providers.server import FakeApi
 
 

@@ -1,9 +1,9 @@
 """The TrendRegime baseline: the daily trend regime alone, traded with MetaRL's own mechanics.
 
-:func:`meta_agent.trend_regime.trend_regime` on the pair's daily candles (Freqtrade's
+:func:`meta_agent.signals.trend_regime.trend_regime` on the pair's daily candles (Freqtrade's
 ``@informative("1d")``, so day D's value reaches the hourly frame on the candle that closes with
 D, never earlier), snapped to the nearest exposure level of ``meta_rl.exposure_levels`` and held
-by :class:`~meta_agent.exposure_strategy.TargetExposureStrategy`. It decides once a day, on the
+by :class:`~meta_agent.strategy.exposure.TargetExposureStrategy`. It decides once a day, on the
 candle that closes at 00:00 UTC; in between it keeps what it holds. Parameters come from
 ``meta_rl.trend_regime``.
 """
@@ -19,8 +19,8 @@ from freqtrade.strategy import informative
 from pandas import DataFrame
 
 from meta_agent.config import TrendRegimeConfig
-from meta_agent.exposure_strategy import TargetExposureStrategy
-from meta_agent.trend_regime import nearest_level_index, regime_startup, trend_regime
+from meta_agent.signals.trend_regime import nearest_level_index, regime_startup, trend_regime
+from meta_agent.strategy.exposure import TargetExposureStrategy
 
 #: The merged daily regime (``@informative``'s ``{column}_{timeframe}`` name).
 REGIME_COLUMN = "trend_regime_1d"
@@ -51,6 +51,7 @@ class TrendRegimeStrategy(TargetExposureStrategy):
 
     target_column = TARGET_COLUMN
     valid_column = DECISION_COLUMN
+    reads_live_feed = False  # candles only
 
     plot_config = {
         "main_plot": {},

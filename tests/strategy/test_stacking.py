@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from meta_agent.stacking import nearest_level, walk_forward_probability
+from meta_agent.strategy.stacking import nearest_level, walk_forward_probability
 
 
 def world(n: int = 24 * 200, seed: int = 0) -> tuple[pd.DataFrame, pd.Series, pd.Series]:

@@ -6,7 +6,7 @@ mode) with |target| x the pair's budget, scale in and out with ``adjust_trade_po
 at 0 or on a change of side. A candle whose ``valid`` column is not 1 keeps what is held.
 
 Risk limits (``meta_rl.risk``) apply to every order: the hard stoploss, Freqtrade's protections,
-the exposure caps and the daily loss cap (:mod:`meta_agent.risk`).
+the exposure caps and the daily loss cap (:mod:`meta_agent.rl.risk`).
 """
 
 from __future__ import annotations
@@ -19,8 +19,7 @@ from freqtrade.persistence.pairlock import PairLock
 from pandas import DataFrame
 
 from meta_agent.config import check_stoploss
-from meta_agent.execution import pair_budget, rebalance_amount
-from meta_agent.risk import (
+from meta_agent.rl.risk import (
     DAILY_LOSS_REASON,
     RiskView,
     allowed_exposure,
@@ -28,7 +27,8 @@ from meta_agent.risk import (
     day_start,
     lock_until_day_end,
 )
-from meta_agent.strategy_base import MetaStrategy
+from meta_agent.strategy.base import MetaStrategy
+from meta_agent.strategy.execution import pair_budget, rebalance_amount
 
 
 def _keeps_trades() -> bool:
@@ -105,6 +105,7 @@ class TargetExposureStrategy(MetaStrategy):
         return True
 
     def bot_loop_start(self, current_time: datetime, **kwargs: Any) -> None:
+        super().bot_loop_start(current_time, **kwargs)  # the live feed
         self.check_daily_loss(current_time)
 
     def _allowed(self, pair: str, target: float, current_time: datetime) -> float:

@@ -18,10 +18,10 @@ from freqtrade.resolvers import ExchangeResolver, StrategyResolver
 from meta_agent.config import MetaRLConfig, TrendRegimeConfig
 from meta_agent.errors import ConfigError
 from meta_agent.offline import offline_markets
-from meta_agent.trend_regime import nearest_level_index, trend_regime
-from meta_agent.trend_strategy import decision_candles, settle_days
+from meta_agent.signals.trend_regime import nearest_level_index, trend_regime
+from meta_agent.strategy.trend import decision_candles, settle_days
 
-PROJECT_ROOT = Path(__file__).resolve().parents[1]
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
 PAIR = "BTC/USDT"
 TIMERANGE = "20221101-20221201"  # includes the FTX crash: the regime changes inside it
 START = pd.Timestamp("2022-11-01", tz="UTC")

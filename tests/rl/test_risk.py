@@ -9,7 +9,7 @@ import pytest
 from freqtrade.exchange import timeframe_to_next_date
 
 from meta_agent.config import RiskConfig
-from meta_agent.risk import (
+from meta_agent.rl.risk import (
     RiskView,
     allowed_exposure,
     daily_loss_hit,

@@ -10,7 +10,6 @@ mirror image goes short.
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any, ClassVar
 
 import numpy as np
@@ -18,10 +17,10 @@ from freqtrade.strategy import DecimalParameter
 from pandas import DataFrame
 
 from meta_agent.columns import FEATURE_PREFIX, signal_column
-from meta_agent.features import signal_features
-from meta_agent.feeds import refresh_live_feed, source_context
+from meta_agent.feeds import source_context
 from meta_agent.signals import make
-from meta_agent.strategy_base import MetaStrategy
+from meta_agent.strategy.base import MetaStrategy
+from meta_agent.strategy.features import signal_features
 
 
 class SignalStrategy(MetaStrategy):
@@ -59,9 +58,6 @@ class SignalStrategy(MetaStrategy):
     def signal_startup(self) -> int:
         """Candles the signal needs before its first value."""
         raise NotImplementedError
-
-    def bot_loop_start(self, current_time: datetime, **kwargs: Any) -> None:
-        refresh_live_feed(self.config)  # dry-run / live: this cycle's external data, once
 
     def populate_indicators(self, dataframe: DataFrame, metadata: dict) -> DataFrame:
         frame = self.signal(dataframe, metadata)

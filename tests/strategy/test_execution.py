@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from meta_agent.execution import pair_budget, rebalance_amount
+from meta_agent.strategy.execution import pair_budget, rebalance_amount
 
 
 def test_budget_is_an_equal_share() -> None:

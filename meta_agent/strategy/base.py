@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import datetime
+from typing import Any, ClassVar
 
 from freqtrade.strategy import IStrategy
 
 from meta_agent.config import validate_freqtrade_config
-from meta_agent.feeds import is_trading
+from meta_agent.feeds import is_trading, refresh_live_feed
 from meta_agent.security import check_api_server, check_telegram
 
 
 class MetaStrategy(IStrategy):
     """Validates the ``meta_rl`` section (and fills ``freqai.rl_config``'s defaults before
     FreqAI reads it), shorts only in futures mode, and refuses to trade behind an exposed API
-    server without its own credentials or with Telegram commands open to anyone in the chat."""
+    server without its own credentials or with Telegram commands open to anyone in the chat.
+    In dry-run and live, each bot loop starts by refreshing the live feed its sources read."""
+
+    #: Whether the strategy's sources read external data: its bot loop refreshes the live feed.
+    reads_live_feed: ClassVar[bool] = True
 
     def __init__(self, config: dict[str, Any]) -> None:
         super().__init__(config)
@@ -23,3 +28,7 @@ class MetaStrategy(IStrategy):
         if is_trading(config):
             check_api_server(config)
             check_telegram(config)
+
+    def bot_loop_start(self, current_time: datetime, **kwargs: Any) -> None:
+        if self.reads_live_feed:
+            refresh_live_feed(self.config)  # dry-run / live: this cycle's external data, once

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from meta_agent.features import signal_features, time_features
 from meta_agent.signals import SourceContext
+from meta_agent.strategy.features import signal_features, time_features
 from tests.signals.test_faults import FrameFeed, fear_greed, hourly
 
 

@@ -1,6 +1,6 @@
 """Risk limits at run time: exposure headroom, the daily loss cap, and the masks they imply.
 
-The strategy enforces these limits on every order (:mod:`meta_agent.exposure_strategy`); the RL
+The strategy enforces these limits on every order (:mod:`meta_agent.strategy.exposure`); the RL
 model masks the same limits at each live decision (:func:`risk_mask`), so the agent is never
 asked to choose an exposure the strategy would refuse. Everything here is pure: the strategy
 reads trades, locks and wallets from Freqtrade and passes plain numbers in.

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from meta_agent.plotting import plot_config
+from meta_agent.strategy.plotting import plot_config
 
 
 def test_exposure_and_one_attribution_line_per_group() -> None:

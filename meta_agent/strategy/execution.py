@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from meta_agent.rl.actions import within_band
+
 
 def pair_budget(total_stake: float, max_open_trades: int) -> float:
     """Stake one pair may hold at exposure 1: an equal share of the whole stake."""
@@ -11,17 +13,6 @@ def pair_budget(total_stake: float, max_open_trades: int) -> float:
             f"Got {max_open_trades} instead."
         )
     return total_stake / max_open_trades
-
-
-def within_band(target: float, current: float, threshold: float) -> bool:
-    """Is ``current`` close enough to ``target`` to keep it (the no-trade band)?
-
-    Within the band: both on the same side of flat and less than ``threshold`` apart (exposure
-    fractions of the pair's budget). Going flat, opening and flipping always trade. The one
-    rule for the environment, the rollout and the orders (:func:`rebalance_amount`).
-    """
-    same_side = target * current > 0
-    return same_side and abs(target - current) < threshold
 
 
 def rebalance_amount(

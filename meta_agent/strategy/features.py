@@ -17,7 +17,7 @@ from freqtrade.exchange import timeframe_to_minutes
 
 from meta_agent.columns import FEATURE_PREFIX
 from meta_agent.signals import SourceContext, make
-from meta_agent.trend_regime import trend_regime
+from meta_agent.signals.trend_regime import trend_regime
 
 VOLATILITY_WINDOW = 24  # candles of the timeframe
 TREND_FAST, TREND_SLOW, ATR_PERIOD = 5, 20, 14
@@ -96,7 +96,7 @@ def timeframe_context(candles: pd.DataFrame) -> pd.DataFrame:
 
 
 def regime_features(daily: pd.DataFrame, long_only: bool, **params: Any) -> pd.DataFrame:
-    """``%-trend_regime``: the daily trend regime (:mod:`meta_agent.trend_regime`) of daily
+    """``%-trend_regime``: the daily trend regime (:mod:`meta_agent.signals.trend_regime`) of daily
     candles, the base MetaRL's agent adjusts (``meta_rl.base``) and a feature it observes.
     Defined from the first daily candle (no NaN warm-up): the volatility scaling, if any, is
     the only part that waits for its window."""
