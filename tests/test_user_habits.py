@@ -261,7 +261,9 @@ STANDALONE_CONFIGS = [
 ]
 
 
-@pytest.mark.parametrize("strategy", [*sorted(standalone_strategies()), *BASELINES])
+@pytest.mark.parametrize(
+    "strategy", [*sorted(standalone_strategies(PROJECT_ROOT / "strategies")), *BASELINES]
+)
 def test_plot_dataframe_draws_every_standalone_strategy(strategy: str, userdir: Path) -> None:
     args = ["plot-dataframe", "--strategy", strategy, "--timerange", "20220101-20220301"]
     result = run_offline([*args, "--no-trades"], STANDALONE_CONFIGS, userdir)

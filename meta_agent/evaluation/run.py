@@ -38,13 +38,11 @@ from meta_agent.evaluation.metrics import (
     trade_table,
     window,
 )
-from meta_agent.evaluation.plan import Plan
+from meta_agent.evaluation.plan import FREQAI_STRATEGIES, Plan
 from meta_agent.offline import backtest_command
 from meta_agent.rl.parallel import Job, call_process, ray_session, run_tasks
 from meta_agent.rl.train_jobs import TrainingPlan, record_models, shares_per_pair, train_share
 from meta_agent.rl.walkforward import TrainedWindow
-
-FREQAI_STRATEGIES = ("MetaRL", "StockRL")
 
 
 class EvaluationRunError(MetaRLError, RuntimeError):

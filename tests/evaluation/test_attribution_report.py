@@ -8,7 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from meta_agent.attribution_report import load_global_attribution, write_attribution_report
+from meta_agent.evaluation.attribution_report import (
+    load_global_attribution,
+    write_attribution_report,
+)
 
 
 def model_folder(root: Path, coin: str, stamp: int, shares: dict[str, float]) -> None:
@@ -40,7 +43,7 @@ def test_no_models_says_how_to_get_them(tmp_path: Path) -> None:
 def test_replays_the_lines_a_live_bot_would_have_sent(tmp_path: Path) -> None:
     import pandas as pd
 
-    from meta_agent.attribution_report import decision_lines
+    from meta_agent.evaluation.attribution_report import decision_lines
 
     folder = tmp_path / "backtesting_predictions"
     folder.mkdir()

@@ -10,20 +10,25 @@ import json
 import tempfile
 from pathlib import Path
 
+from freqtrade.configuration.load_config import load_config_file
 from freqtrade.data.btanalysis import load_backtest_stats
 
-from meta_agent.strategy.discovery import standalone_strategies
-
-PROJECT_ROOT = Path(__file__).resolve().parents[1]
+from meta_agent.strategy.discovery import standalone_strategies, strategy_dir
 
 
 def backtest_args(
-    strategies: list[str], pair: str, timerange: str, fee: float, overrides: Path, out: Path
+    config: Path,
+    strategies: list[str],
+    pair: str,
+    timerange: str,
+    fee: float,
+    overrides: Path,
+    out: Path,
 ) -> list[str]:
     return [
         "backtesting",
         "--config",
-        str(PROJECT_ROOT / "config.json"),
+        str(config),
         "--config",
         str(overrides),
         "--strategy-list",
@@ -60,14 +65,20 @@ def markdown_table(stats: dict, strategies: dict[str, str]) -> str:
 
 
 def sources_report(
-    pair: str, timerange: str, fee: float, exchange: str = "binance", stake: str = "USDT"
+    config: Path,
+    pair: str,
+    timerange: str,
+    fee: float,
+    exchange: str = "binance",
+    stake: str = "USDT",
 ) -> str:
-    """Backtest every standalone strategy on ``pair`` and return the Markdown table."""
+    """Backtest every standalone strategy (found in ``config``'s ``strategy_path``) on ``pair``
+    with ``config`` and return the Markdown table."""
     from freqtrade.main import main as freqtrade_main
 
     from meta_agent.offline import offline_markets
 
-    strategies = standalone_strategies()
+    strategies = standalone_strategies(strategy_dir(load_config_file(str(config))))
     with tempfile.TemporaryDirectory() as tmp:
         overrides = Path(tmp) / "overrides.json"
         overrides.write_text(
@@ -83,7 +94,7 @@ def sources_report(
         )
         out = Path(tmp) / "results"
         out.mkdir()
-        args = backtest_args(list(strategies), pair, timerange, fee, overrides, out)
+        args = backtest_args(config, list(strategies), pair, timerange, fee, overrides, out)
         with offline_markets():
             try:
                 freqtrade_main(args)
