@@ -32,9 +32,9 @@ def is_trading(config: dict[str, Any]) -> bool:
     return config.get("runmode") in TRADING
 
 
-def source_context(config: dict[str, Any], pair: str) -> SourceContext:
-    """The context external sources read for ``pair`` under a Freqtrade ``config``."""
-    meta = MetaRLConfig.from_freqtrade(config)
+def source_context(meta: MetaRLConfig, config: dict[str, Any], pair: str) -> SourceContext:
+    """The context external sources read for ``pair`` under a Freqtrade ``config`` whose
+    ``meta_rl`` section ``meta`` is (validated once, by the caller)."""
     store = StoreFeed(meta.feed_root(config), meta.reference_exchange)
     feed: Feed = store
     if is_trading(config):
@@ -44,10 +44,10 @@ def source_context(config: dict[str, Any], pair: str) -> SourceContext:
     return SourceContext(pair, config.get("timeframe", "1h"), feed)
 
 
-def refresh_live_feed(config: dict[str, Any]) -> None:
+def refresh_live_feed(meta: MetaRLConfig, config: dict[str, Any]) -> None:
     """Fetch the due providers of the live feed (no-op outside dry-run and live)."""
     if is_trading(config):
-        context = source_context(config, pair="")
+        context = source_context(meta, config, pair="")
         assert isinstance(context.feed, LiveFeed)
         context.feed.refresh()
 

@@ -14,13 +14,13 @@ from typing import Any
 from pandas import DataFrame
 
 from meta_agent.columns import SIGNAL_PREFIX, TARGET, VALID
-from meta_agent.feeds import is_trading, source_context
+from meta_agent.feeds import is_trading
 from meta_agent.signals.trend_regime import REGIME_TIMEFRAME
 from meta_agent.strategy.exposure import TargetExposureStrategy
 from meta_agent.strategy.features import (
     raw_prices,
     regime_features,
-    signal_features,
+    source_features,
     startup_candles,
     time_features,
     timeframe_context,
@@ -40,11 +40,9 @@ class MetaRL(TargetExposureStrategy):
         super().__init__(config)
         freqai = config.get("freqai", {})
         self.startup_candle_count = startup_candles(
-            self.meta_config.sources,
+            self.sources_for(pair=""),
             config.get("timeframe", self.timeframe),
             freqai.get("feature_parameters", {}).get("include_timeframes", []),
-            source_context(config, pair=""),
-            self.meta_config.source_params,
         )
 
     # --- FreqAI: features and the (placeholder) RL label --------------------------------------
@@ -73,13 +71,7 @@ class MetaRL(TargetExposureStrategy):
         """Signal frames of the enabled sources (``%%-``: also shown in FreqUI), time of
         day/week, raw prices."""
         features = [
-            signal_features(
-                dataframe,
-                self.meta_config.sources,
-                source_context(self.config, metadata["pair"]),
-                self.meta_config.source_params,
-                prefix=SIGNAL_PREFIX,
-            ),
+            source_features(dataframe, self.sources_for(metadata["pair"]), prefix=SIGNAL_PREFIX),
             time_features(dataframe),
             raw_prices(dataframe),
         ]

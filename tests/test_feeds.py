@@ -11,7 +11,7 @@ from meta_agent.config import MetaRLConfig
 from meta_agent.errors import ConfigError
 from meta_agent.feeds import default_providers, source_context
 from meta_agent.providers.feed import LiveFeed
-from meta_agent.signals import StoreFeed
+from meta_agent.signals import SourceContext, StoreFeed
 
 
 def config(runmode: RunMode, tmp_path: Path) -> dict:
@@ -23,8 +23,12 @@ def config(runmode: RunMode, tmp_path: Path) -> dict:
     }
 
 
+def context_of(config: dict, pair: str) -> SourceContext:
+    return source_context(MetaRLConfig.from_freqtrade(config), config, pair)
+
+
 def test_backtests_read_the_store(tmp_path: Path) -> None:
-    context = source_context(config(RunMode.BACKTEST, tmp_path), "BTC/USD")
+    context = context_of(config(RunMode.BACKTEST, tmp_path), "BTC/USD")
     assert isinstance(context.feed, StoreFeed)
     assert context.feed.data_root == tmp_path / "data"
 
@@ -33,8 +37,8 @@ def test_backtests_read_the_store(tmp_path: Path) -> None:
 def test_trading_reads_one_shared_live_feed_over_the_history(
     runmode: RunMode, tmp_path: Path
 ) -> None:
-    first = source_context(config(runmode, tmp_path), "BTC/USD").feed
-    again = source_context(config(runmode, tmp_path), "ETH/USD").feed
+    first = context_of(config(runmode, tmp_path), "BTC/USD").feed
+    again = context_of(config(runmode, tmp_path), "ETH/USD").feed
     assert isinstance(first, LiveFeed) and first is again
     assert isinstance(first.history, StoreFeed)
     names = [provider.name for provider in first.providers]

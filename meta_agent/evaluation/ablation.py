@@ -29,7 +29,7 @@ import pandas as pd
 import torch as th
 
 from meta_agent.columns import SIGNAL_PREFIX
-from meta_agent.config import RewardConfig
+from meta_agent.config import MetaRLConfig, RewardConfig
 from meta_agent.feeds import source_context
 from meta_agent.rl.actions import ActionMap
 from meta_agent.rl.algorithms import algorithm_class
@@ -125,7 +125,12 @@ def load_pair(config: dict[str, Any], datadir: Path, pair: str, sources: list[st
     candles = pd.read_feather(file)
     candles["date"] = pd.to_datetime(candles["date"], utc=True)
     parts = [
-        signal_features(candles, sources, source_context(config, pair), prefix=SIGNAL_PREFIX),
+        signal_features(
+            candles,
+            sources,
+            source_context(MetaRLConfig.from_freqtrade(config), config, pair),
+            prefix=SIGNAL_PREFIX,
+        ),
         time_features(candles),
     ]
     for rule, hours in (("1h", 1), ("4h", 4), ("1D", 24)):

@@ -21,6 +21,7 @@ from freqtrade.configuration import TimeRange
 from meta_agent.config import MetaRLConfig
 from meta_agent.data.importer import pair_filename
 from meta_agent.errors import ConfigError, MetaRLError
+from meta_agent.signals.wrapped import register_wrapped
 from meta_agent.strategy.discovery import standalone_strategies, strategy_dir
 from meta_agent.strategy.trend import settle_days
 
@@ -223,6 +224,7 @@ def make_plan(
     start = pd.Timestamp(parsed.startts, unit="s", tz="UTC")
     end = pd.Timestamp(parsed.stopts, unit="s", tz="UTC")
     try:
+        register_wrapped(config)
         meta = MetaRLConfig.from_freqtrade(config)
     except ConfigError as err:
         raise EvaluationInputError(str(err)) from None

@@ -8,6 +8,7 @@ reads and then drops from the features (``drop_ohlc_from_features``). Per-timefr
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -16,7 +17,7 @@ import talib
 from freqtrade.exchange import timeframe_to_minutes
 
 from meta_agent.columns import FEATURE_PREFIX
-from meta_agent.signals import SourceContext, make
+from meta_agent.signals import SignalSource, SourceContext, make
 from meta_agent.signals.trend_regime import trend_regime
 
 VOLATILITY_WINDOW = 24  # candles of the timeframe
@@ -36,6 +37,29 @@ def with_utc_dates(candles: pd.DataFrame) -> pd.DataFrame:
     return candles.assign(date=pd.to_datetime(candles["date"], utc=True))
 
 
+def build_sources(
+    source_ids: list[str],
+    context: SourceContext,
+    params: dict[str, dict[str, Any]] | None = None,
+) -> list[SignalSource]:
+    """The sources ``source_ids``, each built with its configured ``params``, for one pair."""
+    params = params or {}
+    return [
+        make(source_id, context=context, **params.get(source_id, {})) for source_id in source_ids
+    ]
+
+
+def source_features(
+    candles: pd.DataFrame, sources: Sequence[SignalSource], prefix: str = FEATURE_PREFIX
+) -> pd.DataFrame:
+    """``%-<id>__score``, ``__confidence`` and ``__available`` (0/1) of each built source. With
+    ``prefix="%%-"`` FreqAI also hands them back to the strategy (FreqUI,
+    ``/api/v1/pair_candles``, plot-dataframe)."""
+    candles = with_utc_dates(candles)
+    frames = [source.signal(candles).astype("float64") for source in sources]
+    return pd.concat(frames, axis=1).add_prefix(prefix)
+
+
 def signal_features(
     candles: pd.DataFrame,
     source_ids: list[str],
@@ -43,18 +67,8 @@ def signal_features(
     params: dict[str, dict[str, Any]] | None = None,
     prefix: str = FEATURE_PREFIX,
 ) -> pd.DataFrame:
-    """``%-<id>__score``, ``__confidence`` and ``__available`` (0/1) for each source, built with
-    its configured ``params``. With ``prefix="%%-"`` FreqAI also hands them back to the strategy
-    (FreqUI, ``/api/v1/pair_candles``, plot-dataframe)."""
-    params = params or {}
-    candles = with_utc_dates(candles)
-    frames = [
-        make(source_id, context=context, **params.get(source_id, {}))
-        .signal(candles)
-        .astype("float64")
-        for source_id in source_ids
-    ]
-    return pd.concat(frames, axis=1).add_prefix(prefix)
+    """:func:`source_features` of the sources ``source_ids``, built here for one use."""
+    return source_features(candles, build_sources(source_ids, context, params), prefix)
 
 
 def time_features(candles: pd.DataFrame) -> pd.DataFrame:
@@ -106,23 +120,11 @@ def regime_features(daily: pd.DataFrame, long_only: bool, **params: Any) -> pd.D
 
 
 def startup_candles(
-    source_ids: list[str],
-    timeframe: str,
-    context_timeframes: list[str],
-    context: SourceContext,
-    params: dict[str, dict[str, Any]] | None = None,
+    sources: Sequence[SignalSource], timeframe: str, context_timeframes: list[str]
 ) -> int:
-    """Base-timeframe candles every source and every context timeframe need to settle.
-
-    Building a source reads no data, so any context of the right config will do.
-    """
+    """Base-timeframe candles every source and every context timeframe need to settle."""
     base = timeframe_to_minutes(timeframe)
     warmups = [
         CONTEXT_WARMUP * timeframe_to_minutes(tf) // base for tf in [timeframe, *context_timeframes]
     ]
-    params = params or {}
-    sources = [
-        make(source_id, context=context, **params.get(source_id, {})).startup_candles
-        for source_id in source_ids
-    ]
-    return max(warmups + sources)
+    return max(warmups + [source.startup_candles for source in sources])

@@ -17,10 +17,8 @@ from freqtrade.strategy import DecimalParameter
 from pandas import DataFrame
 
 from meta_agent.columns import FEATURE_PREFIX, signal_column
-from meta_agent.feeds import source_context
-from meta_agent.signals import make
 from meta_agent.strategy.base import MetaStrategy
-from meta_agent.strategy.features import signal_features
+from meta_agent.strategy.features import source_features
 
 
 class SignalStrategy(MetaStrategy):
@@ -92,15 +90,14 @@ class SourceStrategy(SignalStrategy):
 
     source_id: ClassVar[str]
 
-    def _source(self, pair: str) -> Any:
-        params = self.meta_config.params_for(self.source_id)
-        return make(self.source_id, context=source_context(self.config, pair), **params)
+    def source_ids(self) -> list[str]:
+        return [self.source_id]
 
     def signal_startup(self) -> int:
-        return int(self._source(pair="").startup_candles)
+        return int(self.sources_for(pair="")[0].startup_candles)
 
     def signal(self, dataframe: DataFrame, metadata: dict) -> DataFrame:
-        frame = self._source(metadata["pair"]).signal(dataframe)
+        frame = self.sources_for(metadata["pair"])[0].signal(dataframe)
         return frame.set_axis(["score", "confidence", "available"], axis=1)
 
 
@@ -109,20 +106,11 @@ class VoteStrategy(SignalStrategy):
     on a candle; confidence is the share of sources available; unavailable when none is."""
 
     def signal_startup(self) -> int:
-        context = source_context(self.config, pair="")
-        return max(
-            make(s, context=context, **self.meta_config.params_for(s)).startup_candles
-            for s in self.meta_config.sources
-        )
+        return max(source.startup_candles for source in self.sources_for(pair=""))
 
     def signal(self, dataframe: DataFrame, metadata: dict) -> DataFrame:
         sources = self.meta_config.sources
-        features = signal_features(
-            dataframe,
-            sources,
-            source_context(self.config, metadata["pair"]),
-            self.meta_config.source_params,
-        )
+        features = source_features(dataframe, self.sources_for(metadata["pair"]))
         score = features[[signal_column(s, "score", FEATURE_PREFIX) for s in sources]].to_numpy()
         count = (
             features[[signal_column(s, "available", FEATURE_PREFIX) for s in sources]]
