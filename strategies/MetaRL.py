@@ -8,7 +8,6 @@ mechanisms: entries sized by ``custom_stake_amount``, scaling in and out with
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from pandas import DataFrame
@@ -82,12 +81,6 @@ class MetaRL(TargetExposureStrategy):
     def set_freqai_targets(self, dataframe: DataFrame, metadata: dict, **kwargs: Any) -> DataFrame:
         dataframe[TARGET] = 0.0
         return dataframe
-
-    def bot_loop_start(self, current_time: datetime, **kwargs: Any) -> None:
-        super().bot_loop_start(current_time, **kwargs)  # the live feed, the daily loss cap
-        if is_trading(self.config):
-            # This cycle's decisions are masked by the limits the orders will meet.
-            self.freqai.set_risk_view(self.risk_view(current_time))
 
     def populate_indicators(self, dataframe: DataFrame, metadata: dict) -> DataFrame:
         dataframe = self.freqai.start(dataframe, metadata, self)

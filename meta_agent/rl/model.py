@@ -45,7 +45,7 @@ from meta_agent.rl.contract import (
 from meta_agent.rl.ensemble import ENSEMBLE_KEY, SeedEnsemble, gate, runner_for
 from meta_agent.rl.env import ExposureEnv
 from meta_agent.rl.masks import action_mask
-from meta_agent.rl.risk import RiskView, risk_mask, static_max_exposure
+from meta_agent.rl.risk import RiskAware, RiskView, risk_mask, static_max_exposure
 from meta_agent.rl.rollout import AgentState, rollout_decisions
 from meta_agent.rl.selection import select_model, without_log_folder
 from meta_agent.rl.walkforward import TrainedWindow, WindowShare, train_windows
@@ -215,8 +215,8 @@ class MetaRLModelBase(BaseReinforcementLearningModel):
                 "`freqai.data_split_parameters.shuffle` false and leave "
                 "`freqai.feature_parameters.shuffle_after_split` off."
             )
-        # Live only: the limits the next orders will meet (locks, other pairs' exposure),
-        # set by the strategy at the start of every bot loop.
+        # Live only: the limits the next orders will meet (locks, other pairs' exposure), read
+        # from the strategy's hook (RiskAware) before each decision.
         self.risk_view: RiskView | None = None
         # Each pair's agent state (position, LSTM), carried from one prediction to the next:
         # backtest window to window, live candle to candle.
@@ -227,9 +227,16 @@ class MetaRLModelBase(BaseReinforcementLearningModel):
         self.trained_windows: list[TrainedWindow] = []
         self._wrap_model_loading()
 
-    def set_risk_view(self, view: RiskView) -> None:
-        """The risk state this bot loop's decisions are masked by (:mod:`meta_agent.rl.risk`)."""
+    def set_risk_view(self, view: RiskView | None) -> None:
+        """The risk state the next decisions are masked by (:mod:`meta_agent.rl.risk`)."""
         self.risk_view = view
+
+    def start(self, dataframe: DataFrame, metadata: dict, strategy: Any) -> DataFrame:
+        """FreqAI's entry point; first reads the strategy's risk hook (:class:`RiskAware`), if
+        it has one, so that this candle's decision is masked by the live limits."""
+        if isinstance(strategy, RiskAware):
+            self.set_risk_view(strategy.decision_risk_view())
+        return super().start(dataframe, metadata, strategy)
 
     def _decision_masks(self, pair: str, count: int) -> np.ndarray:
         """``(count, levels)`` masks: the static one, and for the newest decision of a live bot
@@ -241,23 +248,28 @@ class MetaRLModelBase(BaseReinforcementLearningModel):
 
     def _wrap_model_loading(self) -> None:
         """With model selection a saved model may be A2C while the config says PPO: FreqAI's
-        loader takes the class from the config, so load with the type stored in the model's
-        metadata instead."""
+        loader takes the class from its ``freqai_info``, so load with the type stored in the
+        model's metadata instead. The loader reads a copy of that section naming the stored
+        type; the shared config (read by a live bot's background training) is never changed."""
         load_data = self.dd.load_data
+
+        def load_as(model_type: str, coin: str, dk: FreqaiDataKitchen) -> Any:
+            info = self.dd.freqai_info
+            rl_config = {**info["rl_config"], "model_type": model_type}
+            configured = info, self.dd.model_type
+            self.dd.freqai_info = {**info, "rl_config": rl_config}
+            self.dd.model_type = algorithm(model_type).module
+            try:
+                return load_data(coin, dk)
+            finally:
+                self.dd.freqai_info, self.dd.model_type = configured
 
         def load_first_member(coin: str, dk: FreqaiDataKitchen) -> tuple[Any, str]:
             configured_type = self.freqai_info["rl_config"]["model_type"]
             stored = stored_model_type(self.dd.pair_dict.get(coin, {}), dk)
             if stored is None:
                 return load_data(coin, dk), configured_type
-            rl_config = self.freqai_info["rl_config"]
-            configured = rl_config["model_type"], self.dd.model_type
-            rl_config["model_type"] = stored
-            self.dd.model_type = algorithm(stored).module
-            try:
-                return load_data(coin, dk), stored
-            finally:
-                rl_config["model_type"], self.dd.model_type = configured
+            return load_as(stored, coin, dk), stored
 
         def load_ensemble(coin: str, dk: FreqaiDataKitchen) -> Any:
             if not dk.live:

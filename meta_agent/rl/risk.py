@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Protocol, runtime_checkable
 
 import numpy as np
 
@@ -47,6 +48,16 @@ class RiskView:
         others = sum(abs(value) for name, value in self.exposures.items() if name != pair)
         total_room = risk.max_total_exposure * self.slots - others
         return max(0.0, min(risk.max_pair_exposure, total_room))
+
+
+@runtime_checkable
+class RiskAware(Protocol):
+    """The hook MetaRLModel reads at each decision: a strategy that knows the risk limits the
+    next orders will meet says so here (``None``: no live limits, e.g. in a backtest). FreqAI
+    hands the model its strategy (``IFreqaiModel.start``); the model asks, the strategy never
+    reaches into the model."""
+
+    def decision_risk_view(self) -> RiskView | None: ...
 
 
 def static_max_exposure(risk: RiskConfig, slots: int) -> float:

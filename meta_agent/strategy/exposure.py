@@ -19,6 +19,7 @@ from freqtrade.persistence.pairlock import PairLock
 from pandas import DataFrame
 
 from meta_agent.config import check_stoploss
+from meta_agent.feeds import is_trading
 from meta_agent.rl.risk import (
     DAILY_LOSS_REASON,
     RiskView,
@@ -61,6 +62,7 @@ class TargetExposureStrategy(MetaStrategy):
         super().__init__(config)
         check_stoploss(config, self.meta_config.risk)
         self.stoploss = self.meta_config.risk.stoploss
+        self._loop_risk_view: RiskView | None = None
 
     @property
     def protections(self) -> list[dict[str, Any]]:
@@ -107,6 +109,15 @@ class TargetExposureStrategy(MetaStrategy):
     def bot_loop_start(self, current_time: datetime, **kwargs: Any) -> None:
         super().bot_loop_start(current_time, **kwargs)  # the live feed
         self.check_daily_loss(current_time)
+        if is_trading(self.config):
+            # This cycle's decisions are masked by the limits the orders will meet.
+            self._loop_risk_view = self.risk_view(current_time)
+
+    def decision_risk_view(self) -> RiskView | None:
+        """The hook a deciding model reads (:class:`meta_agent.rl.risk.RiskAware`): the risk
+        limits at the start of this bot loop, after the daily loss cap; None outside dry-run
+        and live."""
+        return self._loop_risk_view
 
     def _allowed(self, pair: str, target: float, current_time: datetime) -> float:
         return allowed_exposure(target, pair, self.risk_view(current_time), self.meta_config.risk)

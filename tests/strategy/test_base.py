@@ -39,3 +39,10 @@ def test_sources_are_built_once_per_pair(tmp_path: Any) -> None:
     assert [s.source_id for s in first] == ["trend-v1", "fear_greed-v1"]
     assert MetaStrategy.sources_for(strategy, "BTC/USD") is first  # type: ignore[arg-type]
     assert MetaStrategy.sources_for(strategy, "ETH/USD") is not first  # type: ignore[arg-type]
+
+
+def test_exposure_strategies_offer_the_models_risk_hook() -> None:
+    from meta_agent.rl.risk import RiskAware
+    from meta_agent.strategy.exposure import TargetExposureStrategy
+
+    assert issubclass(TargetExposureStrategy, RiskAware)
