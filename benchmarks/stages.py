@@ -59,7 +59,8 @@ def signals_metarl(repeats: int, datadir: Path) -> dict[str, Any]:
     import json
 
     from meta_agent.config import MetaRLConfig
-    from meta_agent.signals import SourceContext, StoreFeed
+    from meta_agent.feeds.store import StoreFeed
+    from meta_agent.signals import SourceContext
     from meta_agent.strategy.features import signal_features
 
     config = json.loads((PROJECT_ROOT / "config.json").read_text())
@@ -101,7 +102,8 @@ def real_features(n: int) -> tuple[pd.DataFrame, np.ndarray]:
     from sklearn.preprocessing import MinMaxScaler
 
     from meta_agent.data.kraken import read_kraken_ohlcvt
-    from meta_agent.signals import SourceContext, StoreFeed
+    from meta_agent.feeds.store import StoreFeed
+    from meta_agent.signals import SourceContext
     from meta_agent.strategy.features import signal_features, time_features, timeframe_context
 
     raw = read_kraken_ohlcvt(SHARED / "kraken" / "raw" / "XBTUSD_60.csv")

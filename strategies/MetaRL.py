@@ -13,7 +13,7 @@ from typing import Any
 from pandas import DataFrame
 
 from meta_agent.columns import SIGNAL_PREFIX, TARGET, VALID
-from meta_agent.feeds import is_trading
+from meta_agent.feeds.runtime import is_trading
 from meta_agent.signals.trend_regime import REGIME_TIMEFRAME
 from meta_agent.strategy.exposure import TargetExposureStrategy
 from meta_agent.strategy.features import (

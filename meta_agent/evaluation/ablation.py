@@ -30,7 +30,7 @@ import torch as th
 
 from meta_agent.columns import SIGNAL_PREFIX
 from meta_agent.config import MetaRLConfig, RewardConfig
-from meta_agent.feeds import source_context
+from meta_agent.feeds.runtime import source_context
 from meta_agent.rl.actions import ActionMap
 from meta_agent.rl.algorithms import algorithm_class
 from meta_agent.rl.clock import decision_candles

@@ -8,7 +8,7 @@ from typing import Any, ClassVar
 from freqtrade.strategy import IStrategy
 
 from meta_agent.config import validate_freqtrade_config
-from meta_agent.feeds import is_trading, refresh_live_feed, source_context
+from meta_agent.feeds.runtime import is_trading, refresh_live_feed, source_context
 from meta_agent.security import check_api_server, check_telegram
 from meta_agent.signals import SignalSource
 from meta_agent.strategy.features import build_sources

@@ -19,7 +19,7 @@ from freqtrade.persistence.pairlock import PairLock
 from pandas import DataFrame
 
 from meta_agent.config import check_stoploss
-from meta_agent.feeds import is_trading
+from meta_agent.feeds.runtime import is_trading
 from meta_agent.rl.risk import (
     DAILY_LOSS_REASON,
     RiskView,

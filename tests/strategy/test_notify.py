@@ -13,7 +13,7 @@ from freqtrade.enums import RunMode
 from freqtrade.rpc import RPCManager
 
 from meta_agent.strategy.notify import exposure_change_line, notify_exposure_change
-from tests.providers.server import FakeApi
+from tests.feeds.providers.server import FakeApi
 
 
 def analysed(targets: list[float]) -> pd.DataFrame:

@@ -2,7 +2,7 @@
 
 A frame whose timestamps lie outside any plausible range (e.g. milliseconds read as seconds)
 or whose values leave their documented range (Fear & Greed outside 0-100, a funding rate of
-several hundred percent, a negative price) is refused whole: :class:`~meta_agent.providers.feed.
+several hundred percent, a negative price) is refused whole: :class:`~.feed.
 LiveFeed` marks its provider down, so its sources read ``available`` 0 instead of trading on it.
 """
 

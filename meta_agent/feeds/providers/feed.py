@@ -5,7 +5,7 @@ seconds, never longer, whatever a provider does. A provider that fails or times 
 once per outage (a warning when it goes down, an info line when it recovers) and its series
 raise FeedUnavailableError, so their sources report ``available=False`` and the bot keeps
 trading on the others. An answer with an implausible row (a timestamp out of range, a value
-outside its documented range: :mod:`meta_agent.providers.checks`) counts as a failure. Live
+outside its documented range: :mod:`meta_agent.feeds.providers.checks`) counts as a failure. Live
 rows are laid over the imported history (``history``), so trailing statistics have their full
 window from the first live candle.
 """
@@ -23,9 +23,9 @@ from typing import Any, Protocol
 import pandas as pd
 
 from meta_agent.errors import DataImportError, FeedUnavailableError
-from meta_agent.providers.checks import check_frames
+from meta_agent.feeds.providers.checks import check_frames
+from meta_agent.feeds.store import Feed
 from meta_agent.security import redact
-from meta_agent.signals.context import Feed
 
 logger = logging.getLogger(__name__)
 
@@ -41,7 +41,7 @@ class LiveFeed:
     """Providers' latest frames over the stored history (see the module docstring).
 
     Args:
-        providers: Fetchers of live data (``meta_agent.providers.sources``).
+        providers: Fetchers of live data (``meta_agent.feeds.providers.sources``).
         history: The backtest feed over imported data, or None.
         timeout: Longest a refresh may hold up the bot loop, in seconds.
         retry_after: Seconds before a failed provider is tried again (or its ttl if shorter).

@@ -16,19 +16,19 @@ import pandas as pd
 import pytest
 
 from meta_agent.errors import FeedUnavailableError
-from meta_agent.offline import load_snapshot
-from meta_agent.providers import sources
-from meta_agent.providers.checks import check_frames
-from meta_agent.providers.feed import LiveFeed
-from meta_agent.providers.sources import (
+from meta_agent.feeds.providers import sources
+from meta_agent.feeds.providers.checks import check_frames
+from meta_agent.feeds.providers.feed import LiveFeed
+from meta_agent.feeds.providers.sources import (
     CcxtDerivativesProvider,
     CryptoPanicProvider,
     CsvDropInProvider,
     FearGreedProvider,
     RssNewsProvider,
 )
+from meta_agent.offline import load_snapshot
 from meta_agent.signals import SourceContext, make
-from tests.providers.server import FakeApi, Route
+from tests.feeds.providers.server import FakeApi, Route
 
 DAY_MS = 86_400_000
 START = pd.Timestamp("2026-11-01", tz="UTC")

@@ -14,16 +14,16 @@ from typing import Any
 from freqtrade.enums import RunMode
 
 from meta_agent.config import LiveFeedsConfig, MetaRLConfig
-from meta_agent.providers.feed import LiveFeed, Provider
-from meta_agent.providers.sources import (
+from meta_agent.feeds.providers.feed import LiveFeed, Provider
+from meta_agent.feeds.providers.sources import (
     CcxtDerivativesProvider,
     CryptoPanicProvider,
     CsvDropInProvider,
     FearGreedProvider,
     RssNewsProvider,
 )
-from meta_agent.signals import SourceContext, StoreFeed
-from meta_agent.signals.context import Feed
+from meta_agent.feeds.store import Feed, StoreFeed
+from meta_agent.signals import SourceContext
 
 TRADING = (RunMode.DRY_RUN, RunMode.LIVE)
 

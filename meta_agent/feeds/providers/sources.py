@@ -21,7 +21,8 @@ import pandas as pd
 
 from meta_agent.data.external import EXTERNAL_SERIES
 from meta_agent.errors import DataImportError, FeedUnavailableError
-from meta_agent.providers.http import get
+from meta_agent.feeds.providers.http import get
+from meta_agent.feeds.store import with_available_at
 from meta_agent.security import redact
 
 Frames = dict[Hashable, pd.DataFrame]
@@ -192,7 +193,8 @@ class CcxtDerivativesProvider:
                 spot = f"{base}/{self.quote}"
                 funding = self.futures_api.fetch_funding_rate_history(perp, since=since_ms)
                 frames[(perp, "funding_rate")] = _candles(
-                    [[r["timestamp"], r["fundingRate"], 0, 0, 0, 0] for r in funding], lag="0h"
+                    [[r["timestamp"], r["fundingRate"], 0, 0, 0, 0] for r in funding],
+                    candle_type="funding_rate",
                 )
                 frames[(perp, "futures")] = _candles(
                     self.futures_api.fetch_ohlcv(perp, "1h", since=since_ms, limit=1000)
@@ -223,10 +225,10 @@ class CcxtDerivativesProvider:
         return frames
 
 
-def _candles(rows: list[list[Any]], lag: str = "1h") -> pd.DataFrame:
-    """ccxt OHLCV rows as Freqtrade candles; known ``lag`` after their open (funding: at once)."""
+def _candles(rows: list[list[Any]], candle_type: str = "futures") -> pd.DataFrame:
+    """ccxt OHLCV rows as Freqtrade candles of ``candle_type``, with their ``available_at``."""
     frame = pd.DataFrame(rows, columns=["date", "open", "high", "low", "close", "volume"])
     frame["date"] = pd.to_datetime(frame["date"], unit="ms", utc=True)
     frame = frame.astype({c: "float64" for c in ("open", "high", "low", "close", "volume")})
-    frame["available_at"] = frame["date"] + pd.Timedelta(lag)
+    frame = with_available_at(frame, candle_type)
     return frame.drop_duplicates("date", keep="last").reset_index(drop=True)

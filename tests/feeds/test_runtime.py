@@ -9,9 +9,10 @@ from freqtrade.enums import RunMode
 
 from meta_agent.config import MetaRLConfig
 from meta_agent.errors import ConfigError
-from meta_agent.feeds import default_providers, source_context
-from meta_agent.providers.feed import LiveFeed
-from meta_agent.signals import SourceContext, StoreFeed
+from meta_agent.feeds.providers.feed import LiveFeed
+from meta_agent.feeds.runtime import default_providers, source_context
+from meta_agent.feeds.store import StoreFeed
+from meta_agent.signals import SourceContext
 
 
 def config(runmode: RunMode, tmp_path: Path) -> dict:
