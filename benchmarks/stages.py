@@ -45,9 +45,11 @@ def timed(function: Callable[[], Any], repeats: int) -> list[float]:
 
 # --- signals ------------------------------------------------------------------------------------
 def _binance_candles() -> dict[str, pd.DataFrame]:
+    from meta_agent.data.importer import pair_stem
+
     frames = {}
     for pair in SIGNAL_PAIRS:
-        name = pair.replace("/", "_")
+        name = pair_stem(pair)
         frame = pd.read_feather(SHARED / "binance" / f"{name}-1h.feather")
         inside = (frame["date"] >= SIGNAL_SPAN[0]) & (frame["date"] < SIGNAL_SPAN[1])
         frames[pair] = frame[inside].reset_index(drop=True)

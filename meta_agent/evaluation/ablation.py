@@ -30,6 +30,7 @@ import torch as th
 
 from meta_agent.columns import SIGNAL_PREFIX
 from meta_agent.config import MetaRLConfig, RewardConfig
+from meta_agent.data.importer import pair_stem
 from meta_agent.feeds.runtime import source_context
 from meta_agent.rl.actions import ActionMap
 from meta_agent.rl.algorithms import algorithm_class
@@ -121,7 +122,7 @@ def _merge_informative(hourly: pd.DataFrame, informative: pd.DataFrame, hours: i
 
 def load_pair(config: dict[str, Any], datadir: Path, pair: str, sources: list[str]) -> PairData:
     """MetaRL's observation features for ``pair`` from the Binance 1h candles in ``datadir``."""
-    file = datadir / f"{pair.replace('/', '_')}-1h.feather"
+    file = datadir / f"{pair_stem(pair)}-1h.feather"
     candles = pd.read_feather(file)
     candles["date"] = pd.to_datetime(candles["date"], utc=True)
     parts = [

@@ -13,11 +13,11 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import talib
 from freqtrade.exchange import timeframe_to_minutes
 
 from meta_agent.columns import FEATURE_PREFIX
 from meta_agent.signals import SignalSource, SourceContext, make
+from meta_agent.signals.trend import ema_trend
 from meta_agent.signals.trend_regime import trend_regime
 
 VOLATILITY_WINDOW = 24  # candles of the timeframe
@@ -95,13 +95,7 @@ def raw_prices(candles: pd.DataFrame) -> pd.DataFrame:
 def timeframe_context(candles: pd.DataFrame) -> pd.DataFrame:
     """Trend (EMA 5/20 gap in ATRs, squashed to [-1, 1]) and realised volatility (std of log
     returns over 24 candles) of one timeframe's candles."""
-    close = candles["close"].to_numpy(dtype="float64")
-    high = candles["high"].to_numpy(dtype="float64")
-    low = candles["low"].to_numpy(dtype="float64")
-    gap = talib.EMA(close, TREND_FAST) - talib.EMA(close, TREND_SLOW)
-    atr = talib.ATR(high, low, close, ATR_PERIOD)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        trend = np.tanh(gap / (2.0 * atr))
+    trend, _, _ = ema_trend(candles, TREND_FAST, TREND_SLOW, ATR_PERIOD, scale=2.0)
     log_returns = np.log(candles["close"]).diff()
     volatility = log_returns.rolling(VOLATILITY_WINDOW, min_periods=VOLATILITY_WINDOW).std()
     return pd.DataFrame(
