@@ -21,7 +21,7 @@ class Algorithm(NamedTuple):
 
     def load_class(self, name: str) -> type[Any]:
         """The class ``name`` in :attr:`module`."""
-        return getattr(importlib.import_module(self.module), name)  # type: ignore[no-any-return]
+        return getattr(importlib.import_module(self.module), name)
 
 
 ALGORITHMS: dict[str, Algorithm] = {
