@@ -44,6 +44,7 @@ sys.path.insert(0, str(ROOT))
 
 from benchmarks import stages  # noqa: E402
 from meta_agent.evaluation.plan import STOCK_RL_CONFIG, STOCK_RL_WINDOWS  # noqa: E402
+from meta_agent.offline import backtest_command  # noqa: E402
 
 RESULTS = ROOT / "benchmarks" / "results.json"
 #: The imported datadir (`make data`); the tests point it at their own import.
@@ -139,11 +140,10 @@ def end_to_end(kind: str, quick: bool) -> tuple[float, float]:
     with tempfile.TemporaryDirectory(prefix=f"bench-{kind}-") as tmp:
         userdir = Path(tmp)
         configs, strategy = _e2e_config(userdir, kind, quick)
-        command = [
-            sys.executable, "-m", "meta_agent", "freqtrade", "--offline", "--", "backtesting",
+        command = backtest_command([
             *configs, "--strategy", strategy, *_e2e_range(quick),
             "--userdir", str(userdir), "--export", "none",
-        ]  # fmt: skip
+        ])  # fmt: skip
         _, wall, rss = measured(command, f"{kind} backtest")
         return wall, rss
 
@@ -163,10 +163,7 @@ def parallel_end_to_end(quick: bool, workers: int) -> dict[str, float]:
             "--workers", str(workers), "--logs", str(userdir / "logs"),
         ]  # fmt: skip
         _, train_wall, driver_rss = measured(train, f"train --workers {workers}")
-        backtest = [
-            sys.executable, "-m", "meta_agent", "freqtrade", "--offline", "--", "backtesting",
-            *common, "--export", "none",
-        ]  # fmt: skip
+        backtest = backtest_command([*common, "--export", "none"])
         _, backtest_wall, backtest_rss = measured(backtest, "backtest after training")
         tasks = [
             float(line.split(PEAK_MEMORY_LINE)[1].split()[0])

@@ -45,9 +45,11 @@ def timed(function: Callable[[], Any], repeats: int) -> list[float]:
 
 # --- signals ------------------------------------------------------------------------------------
 def _binance_candles() -> dict[str, pd.DataFrame]:
+    from meta_agent.data.importer import pair_stem
+
     frames = {}
     for pair in SIGNAL_PAIRS:
-        name = pair.replace("/", "_")
+        name = pair_stem(pair)
         frame = pd.read_feather(SHARED / "binance" / f"{name}-1h.feather")
         inside = (frame["date"] >= SIGNAL_SPAN[0]) & (frame["date"] < SIGNAL_SPAN[1])
         frames[pair] = frame[inside].reset_index(drop=True)
@@ -59,8 +61,9 @@ def signals_metarl(repeats: int, datadir: Path) -> dict[str, Any]:
     import json
 
     from meta_agent.config import MetaRLConfig
-    from meta_agent.features import signal_features
-    from meta_agent.signals import SourceContext, StoreFeed
+    from meta_agent.feeds.store import StoreFeed
+    from meta_agent.signals import SourceContext
+    from meta_agent.strategy.features import signal_features
 
     config = json.loads((PROJECT_ROOT / "config.json").read_text())
     meta = MetaRLConfig.from_freqtrade(config)
@@ -101,8 +104,9 @@ def real_features(n: int) -> tuple[pd.DataFrame, np.ndarray]:
     from sklearn.preprocessing import MinMaxScaler
 
     from meta_agent.data.kraken import read_kraken_ohlcvt
-    from meta_agent.features import signal_features, time_features, timeframe_context
-    from meta_agent.signals import SourceContext, StoreFeed
+    from meta_agent.feeds.store import StoreFeed
+    from meta_agent.signals import SourceContext
+    from meta_agent.strategy.features import signal_features, time_features, timeframe_context
 
     raw = read_kraken_ohlcvt(SHARED / "kraken" / "raw" / "XBTUSD_60.csv")
     candles = raw.iloc[-(n + 500) :].reset_index(drop=True)
@@ -188,11 +192,11 @@ def inference(repeats: int, which: str, candles: int, decisions: int) -> dict[st
     from stable_baselines3 import PPO
 
     from meta_agent.config import RiskConfig
-    from meta_agent.risk import RiskView, risk_mask
     from meta_agent.rl.attribution import PolicyExplainer
     from meta_agent.rl.env import ExposureEnv, make_observation
     from meta_agent.rl.inference import PolicyRunner
     from meta_agent.rl.position import POSITION_FEATURES, PositionTracker
+    from meta_agent.rl.risk import RiskView, risk_mask
     from meta_agent.rl.rollout import AgentState, rollout_decisions
 
     features, prices = real_features(candles)
@@ -262,8 +266,8 @@ class _WindowModel:
 
 def ray_overhead(tasks: int) -> dict[str, Any]:
     """Ray's own cost: starting the local session, and a task that does nothing, run through
-    :func:`meta_agent.parallel.run_tasks` on every core."""
-    from meta_agent.parallel import Job, ray_session, run_tasks
+    :func:`meta_agent.rl.parallel.run_tasks` on every core."""
+    from meta_agent.rl.parallel import Job, ray_session, run_tasks
 
     start = time.perf_counter()
     with ray_session() as slots:

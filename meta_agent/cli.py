@@ -90,9 +90,11 @@ def _snapshot_record(args: argparse.Namespace) -> int:
 
 
 def _report_sources(args: argparse.Namespace) -> int:
-    from meta_agent.report import sources_report
+    from meta_agent.evaluation.sources_report import sources_report
 
-    table = sources_report(args.pair, args.timerange, args.fee, args.exchange, args.stake)
+    table = sources_report(
+        args.config, args.pair, args.timerange, args.fee, args.exchange, args.stake
+    )
     print(
         f"\nStandalone strategies, {args.exchange} {args.pair} 1h, {args.timerange}, "
         f"fee {args.fee:.2%} per side:\n"
@@ -103,9 +105,10 @@ def _report_sources(args: argparse.Namespace) -> int:
 
 def _sources(args: argparse.Namespace) -> int:
     from meta_agent.signals import list_sources
-    from meta_agent.strategies import standalone_strategies
+    from meta_agent.strategy.discovery import standalone_strategies
 
-    strategies = {source: name for name, source in standalone_strategies().items()}
+    found = standalone_strategies(args.strategy_path)
+    strategies = {source: name for name, source in found.items()}
     print(f"{'source':30} {'family':15} {'standalone strategy':22} description")
     for spec in list_sources():
         strategy = strategies.get(spec.source_id, "-")
@@ -114,7 +117,7 @@ def _sources(args: argparse.Namespace) -> int:
 
 
 def _report_attribution(args: argparse.Namespace) -> int:
-    from meta_agent.attribution_report import decision_lines, write_attribution_report
+    from meta_agent.evaluation.attribution_report import decision_lines, write_attribution_report
 
     print(f"wrote {write_attribution_report(args.models, args.out)}")
     if args.lines:
@@ -346,9 +349,14 @@ def build_parser() -> argparse.ArgumentParser:
     record.add_argument("--exchange", required=True, help="ccxt id, e.g. kraken")
     record.add_argument("--pairs", nargs="+", required=True, help="symbols, e.g. BTC/USD")
     record.set_defaults(func=_snapshot_record)
-    commands.add_parser("sources", help="list the registered signal sources").set_defaults(
-        func=_sources
+    listing = commands.add_parser("sources", help="list the registered signal sources")
+    listing.add_argument(
+        "--strategy-path",
+        type=Path,
+        default=Path("strategies"),
+        help="where the standalone source strategies are (default: strategies/)",
     )
+    listing.set_defaults(func=_sources)
 
     evaluate = commands.add_parser(
         "evaluate", help="MetaRL against its baselines: real backtests, metrics, report"
@@ -404,6 +412,9 @@ def build_parser() -> argparse.ArgumentParser:
     report_commands = report.add_subparsers(dest="report_command", required=True)
     sources = report_commands.add_parser(
         "sources", help="backtest every standalone source strategy offline; print a table"
+    )
+    sources.add_argument(
+        "--config", type=Path, default=Path("config.json"), help="its strategy_path is searched"
     )
     sources.add_argument("--pair", default="BTC/USDT")
     sources.add_argument("--timerange", default="20200101-20231231")

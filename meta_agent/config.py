@@ -26,6 +26,7 @@ from pydantic import (
 )
 
 from meta_agent.errors import ConfigError
+from meta_agent.rl.algorithms import SUPPORTED_MODEL_TYPES
 from meta_agent.signals import registry
 
 SPOT_LEVELS: tuple[float, ...] = (0.0, 0.5, 1.0)
@@ -50,7 +51,7 @@ class ModelSelectionConfig(BaseModel):
     @field_validator("candidates")
     @classmethod
     def _supported(cls, value: list[str]) -> list[str]:
-        supported = ("PPO", "A2C", "MaskablePPO", "RecurrentPPO")
+        supported = SUPPORTED_MODEL_TYPES
         unknown = [name for name in value if name not in supported]
         if unknown or len(set(value)) != len(value):
             raise ValueError(f"must be distinct names among {list(supported)}; got {value}")
@@ -195,7 +196,7 @@ class LiveFeedsConfig(BaseModel):
 
 
 class TrendRegimeConfig(BaseModel):
-    """``meta_rl.trend_regime``: the daily trend regime (:mod:`meta_agent.trend_regime`).
+    """``meta_rl.trend_regime``: the daily trend regime (:mod:`meta_agent.signals.trend_regime`).
 
     Attributes:
         spans: (fast, slow) EMA spans in daily candles; each pair votes the sign of fast - slow.
@@ -347,18 +348,13 @@ class MetaRLConfig(BaseModel):
 
     @classmethod
     def from_freqtrade(cls, config: dict[str, Any]) -> MetaRLConfig:
-        """Read and validate ``config['meta_rl']`` (absent: all defaults).
+        """Read and validate ``config['meta_rl']`` (absent: all defaults); no side effects.
 
-        Strategies named in ``meta_rl.wrap_strategies`` are registered as sources first
-        (found in the config's ``strategy_path``), so ``sources`` may name them.
+        ``sources`` must be registered: strategies named in ``meta_rl.wrap_strategies`` by
+        :func:`meta_agent.signals.wrapped.register_wrapped` first (as
+        :func:`validate_freqtrade_config` does at strategy start-up).
         """
         section = config.get("meta_rl", {})
-        wrap = section.get("wrap_strategies", []) if isinstance(section, dict) else []
-        if wrap:
-            from meta_agent.signals.wrapped import ensure_wrapped
-
-            for name in wrap:
-                ensure_wrapped(name, Path(config.get("strategy_path") or "strategies"))
         meta = _validate(cls, section, "meta_rl")
         mode = str(config.get("trading_mode", "spot"))
         if meta.risk.leverage != 1 and mode not in ("futures", "TradingMode.FUTURES"):
@@ -524,7 +520,11 @@ def validated_on_load() -> Iterator[None]:
 def validate_freqtrade_config(config: dict[str, Any]) -> MetaRLConfig:
     """Everything MetaRL can check in a Freqtrade config before a strategy is chosen: the
     ``meta_rl`` section, its exposure levels and leverage against ``trading_mode``, and
-    ``freqai.rl_config`` with its defaults. Raises ConfigError naming the key."""
+    ``freqai.rl_config`` with its defaults. Registers the wrapped strategies it names first
+    (explicitly, idempotent). Raises ConfigError naming the key."""
+    from meta_agent.signals.wrapped import register_wrapped
+
+    register_wrapped(config)
     meta = MetaRLConfig.from_freqtrade(config)
     meta.levels_for(config.get("trading_mode", "spot"))
     apply_rl_defaults(config)

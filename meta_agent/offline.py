@@ -8,6 +8,7 @@ them, the leverage tiers) is replaced; every other part of Freqtrade runs its re
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -117,3 +118,16 @@ def record_snapshot(exchange: str, pairs: list[str], directory: Path = SNAPSHOT_
     path = snapshot_path(exchange, directory)
     path.write_text(json.dumps(doc, indent=1, default=str) + "\n")
     return path
+
+
+def freqtrade_command(args: list[str], replay: str | None = None) -> list[str]:
+    """``python -m meta_agent freqtrade --offline -- ARGS``: Freqtrade's CLI in a subprocess of
+    this interpreter, markets from the snapshots (``replay``: the URL of a replayed exchange
+    API instead, ``--replay URL``)."""
+    mode = ["--offline"] if replay is None else ["--replay", replay]
+    return [sys.executable, "-m", "meta_agent", "freqtrade", *mode, "--", *args]
+
+
+def backtest_command(args: list[str]) -> list[str]:
+    """``python -m meta_agent freqtrade --offline -- backtesting ARGS``."""
+    return freqtrade_command(["backtesting", *args])

@@ -3,7 +3,7 @@
 The mean score of the sources available on each candle, thresholded like a single source.
 """
 
-from meta_agent.standalone import VoteStrategy
+from meta_agent.strategy.standalone import VoteStrategy
 
 
 class EqualWeightVote(VoteStrategy):

@@ -1,6 +1,6 @@
 """Contrarian at Crypto Fear & Greed extremes. Source ``fear_greed-v1`` as a standalone strategy."""
 
-from meta_agent.standalone import SourceStrategy
+from meta_agent.strategy.standalone import SourceStrategy
 
 
 class FearGreedContrarian(SourceStrategy):

@@ -1,51 +1,47 @@
 """MetaRL: a FreqAI reinforcement-learning agent allocates between signal sources.
 
 The agent (``freqaimodels/MetaRLModel.py``) returns a target exposure per candle in ``&-action``;
-``meta_agent.exposure_strategy.TargetExposureStrategy`` realises it with Freqtrade's own
+``meta_agent.strategy.exposure.TargetExposureStrategy`` realises it with Freqtrade's own
 mechanisms: entries sized by ``custom_stake_amount``, scaling in and out with
 ``adjust_trade_position``, and exits. This file only wires features and FreqAI in.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from pandas import DataFrame
 
-from meta_agent.exposure_strategy import TargetExposureStrategy
-from meta_agent.features import (
+from meta_agent.columns import SIGNAL_PREFIX, TARGET, VALID
+from meta_agent.feeds.runtime import is_trading
+from meta_agent.signals.trend_regime import REGIME_TIMEFRAME
+from meta_agent.strategy.exposure import TargetExposureStrategy
+from meta_agent.strategy.features import (
     raw_prices,
     regime_features,
-    signal_features,
+    source_features,
     startup_candles,
     time_features,
     timeframe_context,
 )
-from meta_agent.feeds import is_trading, refresh_live_feed, source_context
-from meta_agent.notify import notify_exposure_change
-from meta_agent.plotting import SIGNAL_PREFIX, plot_config, without_label_statistics
-from meta_agent.trend_regime import REGIME_TIMEFRAME
-
-TARGET = "&-action"
+from meta_agent.strategy.notify import notify_exposure_change
+from meta_agent.strategy.plotting import plot_config, without_label_statistics
 
 
 class MetaRL(TargetExposureStrategy):
     """Holds the exposure level the RL agent chose for each candle (``&-action``)."""
 
     target_column = TARGET
-    valid_column = "do_predict"
+    valid_column = VALID
     startup_candle_count = 200
 
     def __init__(self, config: dict[str, Any]) -> None:
         super().__init__(config)
         freqai = config.get("freqai", {})
         self.startup_candle_count = startup_candles(
-            self.meta_config.sources,
+            self.sources_for(pair=""),
             config.get("timeframe", self.timeframe),
             freqai.get("feature_parameters", {}).get("include_timeframes", []),
-            source_context(config, pair=""),
-            self.meta_config.source_params,
         )
 
     # --- FreqAI: features and the (placeholder) RL label --------------------------------------
@@ -74,13 +70,7 @@ class MetaRL(TargetExposureStrategy):
         """Signal frames of the enabled sources (``%%-``: also shown in FreqUI), time of
         day/week, raw prices."""
         features = [
-            signal_features(
-                dataframe,
-                self.meta_config.sources,
-                source_context(self.config, metadata["pair"]),
-                self.meta_config.source_params,
-                prefix=SIGNAL_PREFIX,
-            ),
+            source_features(dataframe, self.sources_for(metadata["pair"]), prefix=SIGNAL_PREFIX),
             time_features(dataframe),
             raw_prices(dataframe),
         ]
@@ -91,13 +81,6 @@ class MetaRL(TargetExposureStrategy):
     def set_freqai_targets(self, dataframe: DataFrame, metadata: dict, **kwargs: Any) -> DataFrame:
         dataframe[TARGET] = 0.0
         return dataframe
-
-    def bot_loop_start(self, current_time: datetime, **kwargs: Any) -> None:
-        refresh_live_feed(self.config)  # dry-run / live: this cycle's external data, once
-        super().bot_loop_start(current_time, **kwargs)  # daily loss cap
-        if is_trading(self.config):
-            # This cycle's decisions are masked by the limits the orders will meet.
-            self.freqai.set_risk_view(self.risk_view(current_time))
 
     def populate_indicators(self, dataframe: DataFrame, metadata: dict) -> DataFrame:
         dataframe = without_label_statistics(self.freqai.start(dataframe, metadata, self))

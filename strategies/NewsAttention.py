@@ -2,7 +2,7 @@
 
 from freqtrade.strategy import DecimalParameter
 
-from meta_agent.standalone import SourceStrategy
+from meta_agent.strategy.standalone import SourceStrategy
 
 
 class NewsAttention(SourceStrategy):

@@ -1,6 +1,6 @@
 """Baseline: a walk-forward logistic regression on the same signals as MetaRL.
 
-Logic in ``meta_agent.stacking``; traded with MetaRL's exposure mechanics.
+Logic in ``meta_agent.strategy.stacking``; traded with MetaRL's exposure mechanics.
 """
 
 from __future__ import annotations
@@ -10,10 +10,9 @@ from typing import Any
 import numpy as np
 from pandas import DataFrame
 
-from meta_agent.exposure_strategy import TargetExposureStrategy
-from meta_agent.features import signal_features, startup_candles
-from meta_agent.feeds import refresh_live_feed, source_context
-from meta_agent.stacking import nearest_level, walk_forward_probability
+from meta_agent.strategy.exposure import TargetExposureStrategy
+from meta_agent.strategy.features import source_features, startup_candles
+from meta_agent.strategy.stacking import nearest_level, walk_forward_probability
 
 
 class StackingBaseline(TargetExposureStrategy):
@@ -24,24 +23,11 @@ class StackingBaseline(TargetExposureStrategy):
         super().__init__(config)
         self.levels = self.meta_config.levels_for(config.get("trading_mode", "spot"))
         self.startup_candle_count = startup_candles(
-            self.meta_config.sources,
-            config.get("timeframe", self.timeframe),
-            [],
-            source_context(config, pair=""),
-            self.meta_config.source_params,
+            self.sources_for(pair=""), config.get("timeframe", self.timeframe), []
         )
-
-    def bot_loop_start(self, current_time: Any, **kwargs: Any) -> None:
-        refresh_live_feed(self.config)
-        super().bot_loop_start(current_time, **kwargs)  # daily loss cap
 
     def populate_indicators(self, dataframe: DataFrame, metadata: dict) -> DataFrame:
-        features = signal_features(
-            dataframe,
-            self.meta_config.sources,
-            source_context(self.config, metadata["pair"]),
-            self.meta_config.source_params,
-        )
+        features = source_features(dataframe, self.sources_for(metadata["pair"]))
         probability = walk_forward_probability(features, dataframe["close"], dataframe["date"])
         target = nearest_level(probability, self.levels)
         dataframe["stack_probability"] = probability

@@ -3,7 +3,7 @@
 Source ``trend-v1`` as a standalone strategy.
 """
 
-from meta_agent.standalone import SourceStrategy
+from meta_agent.strategy.standalone import SourceStrategy
 
 
 class TrendMA(SourceStrategy):

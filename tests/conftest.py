@@ -11,7 +11,8 @@ import pandas as pd
 import pytest
 
 from meta_agent.data.importer import import_data
-from meta_agent.signals import SourceContext, StoreFeed
+from meta_agent.feeds.store import StoreFeed
+from meta_agent.signals import SourceContext
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATA = PROJECT_ROOT.parent / "shared" / "data"

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import subprocess
-import sys
 from pathlib import Path
+
+from meta_agent.offline import freqtrade_command
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
@@ -12,18 +13,7 @@ PROJECT_ROOT = Path(__file__).resolve().parents[1]
 def offline_command(args: list[str], configs: list[Path], userdir: Path) -> list[str]:
     """``python -m meta_agent freqtrade --offline -- ARGS --config C... --userdir U``."""
     config_args = [arg for config in configs for arg in ("--config", str(config))]
-    return [
-        sys.executable,
-        "-m",
-        "meta_agent",
-        "freqtrade",
-        "--offline",
-        "--",
-        *args,
-        *config_args,
-        "--userdir",
-        str(userdir),
-    ]
+    return freqtrade_command([*args, *config_args, "--userdir", str(userdir)])
 
 
 def run_offline(

@@ -82,3 +82,16 @@ def test_snapshot_market_without_required_key_is_named(tmp_path: Path) -> None:
     (tmp_path / "kraken.json").write_text(json.dumps(doc))
     with pytest.raises(SnapshotError, match=r"market 'ETH/USD' lacks key\(s\) \['precision'\]"):
         load_snapshot("kraken", tmp_path)
+
+
+def test_one_command_runs_freqtrade_offline_or_against_a_replay() -> None:
+    from meta_agent.offline import backtest_command, freqtrade_command
+
+    assert backtest_command(["--strategy", "MetaRL"])[1:] == [
+        "-m", "meta_agent", "freqtrade", "--offline", "--", "backtesting", "--strategy", "MetaRL",
+    ]  # fmt: skip
+    assert freqtrade_command(["trade"], replay="http://127.0.0.1:1")[4:7] == [
+        "--replay",
+        "http://127.0.0.1:1",
+        "--",
+    ]

@@ -9,11 +9,11 @@ import pytest
 
 from meta_agent.data.importer import import_data
 from meta_agent.signals import list_sources
-from meta_agent.strategies import standalone_strategies
+from meta_agent.strategy.discovery import standalone_strategies
 from tests.freqtrade_cli import run_offline
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
-STRATEGIES = standalone_strategies()
+STRATEGIES = standalone_strategies(PROJECT_ROOT / "strategies")
 # Spans where every source has data and signals: social index ends 2021-05, news 2021-10..2022-07.
 TIMERANGE = {
     "SocialSentiment": "20200101-20210601",

@@ -20,7 +20,7 @@ import requests
 from freqtrade.data.btanalysis import get_latest_backtest_filename, load_backtest_stats
 
 from meta_agent.data.importer import import_data
-from meta_agent.strategies import standalone_strategies
+from meta_agent.strategy.discovery import standalone_strategies
 from tests.freqtrade_cli import PROJECT_ROOT, offline_command, run_offline
 
 PAIR = "BTC/USD"
@@ -261,7 +261,9 @@ STANDALONE_CONFIGS = [
 ]
 
 
-@pytest.mark.parametrize("strategy", [*sorted(standalone_strategies()), *BASELINES])
+@pytest.mark.parametrize(
+    "strategy", [*sorted(standalone_strategies(PROJECT_ROOT / "strategies")), *BASELINES]
+)
 def test_plot_dataframe_draws_every_standalone_strategy(strategy: str, userdir: Path) -> None:
     args = ["plot-dataframe", "--strategy", strategy, "--timerange", "20220101-20220301"]
     result = run_offline([*args, "--no-trades"], STANDALONE_CONFIGS, userdir)

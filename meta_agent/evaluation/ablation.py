@@ -1,7 +1,7 @@
 """A cheap walk-forward ablation of the allocator's levers, outside Freqtrade.
 
 Full ``evaluate`` runs are the published figures; this study is how the design was chosen. It
-uses MetaRL's own pieces (the features of ``meta_agent.features``, the daily trend regime,
+uses MetaRL's own pieces (the features of ``meta_agent.strategy.features``, the daily trend regime,
 :class:`~meta_agent.rl.env.ExposureEnv`, the rollout, seed ensembles and the validation gate)
 on Binance 1h candles, with two simplifications that make one variant cost minutes instead of
 an hour: context timeframes are resampled from the 1h candles (Freqtrade merges its own 4h/1d
@@ -28,21 +28,24 @@ import numpy as np
 import pandas as pd
 import torch as th
 
-from meta_agent.config import RewardConfig
-from meta_agent.features import (
+from meta_agent.columns import SIGNAL_PREFIX
+from meta_agent.config import MetaRLConfig, RewardConfig
+from meta_agent.data.importer import pair_stem
+from meta_agent.feeds.runtime import source_context
+from meta_agent.rl.actions import ActionMap
+from meta_agent.rl.algorithms import algorithm_class
+from meta_agent.rl.clock import decision_candles
+from meta_agent.rl.ensemble import SeedEnsemble, gate, runner_for
+from meta_agent.rl.env import ExposureEnv
+from meta_agent.rl.rollout import AgentState, rollout
+from meta_agent.rl.selection import without_log_folder
+from meta_agent.signals.trend_regime import nearest_level_index
+from meta_agent.strategy.features import (
     regime_features,
     signal_features,
     time_features,
     timeframe_context,
 )
-from meta_agent.feeds import source_context
-from meta_agent.rl.actions import ActionMap
-from meta_agent.rl.clock import decision_candles
-from meta_agent.rl.ensemble import SeedEnsemble, gate, runner_for
-from meta_agent.rl.env import ExposureEnv
-from meta_agent.rl.rollout import AgentState, rollout
-from meta_agent.rl.selection import algorithm_class, without_log_folder
-from meta_agent.trend_regime import nearest_level_index
 
 logger = logging.getLogger(__name__)
 
@@ -119,11 +122,16 @@ def _merge_informative(hourly: pd.DataFrame, informative: pd.DataFrame, hours: i
 
 def load_pair(config: dict[str, Any], datadir: Path, pair: str, sources: list[str]) -> PairData:
     """MetaRL's observation features for ``pair`` from the Binance 1h candles in ``datadir``."""
-    file = datadir / f"{pair.replace('/', '_')}-1h.feather"
+    file = datadir / f"{pair_stem(pair)}-1h.feather"
     candles = pd.read_feather(file)
     candles["date"] = pd.to_datetime(candles["date"], utc=True)
     parts = [
-        signal_features(candles, sources, source_context(config, pair), prefix="%%-"),
+        signal_features(
+            candles,
+            sources,
+            source_context(MetaRLConfig.from_freqtrade(config), config, pair),
+            prefix=SIGNAL_PREFIX,
+        ),
         time_features(candles),
     ]
     for rule, hours in (("1h", 1), ("4h", 4), ("1D", 24)):

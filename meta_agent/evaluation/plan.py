@@ -21,9 +21,11 @@ from freqtrade.configuration import TimeRange
 from meta_agent.config import MetaRLConfig
 from meta_agent.data.importer import pair_filename
 from meta_agent.errors import ConfigError, MetaRLError
-from meta_agent.strategies import standalone_strategies
-from meta_agent.trend_strategy import settle_days
+from meta_agent.signals.wrapped import register_wrapped
+from meta_agent.strategy.discovery import standalone_strategies, strategy_dir
+from meta_agent.strategy.trend import settle_days
 
+#: The strategies an evaluation compares MetaRL with, by the class names of ``strategies/``.
 BASELINES: tuple[str, ...] = (
     "BuyAndHold",
     "EqualWeightVote",
@@ -34,6 +36,8 @@ BASELINES: tuple[str, ...] = (
 #: Freqtrade's stock FreqAI RL: ``strategies/StockRL.py`` with ``ReinforcementLearner`` and the
 #: reward parameters of Freqtrade's RL documentation; training settings are the config's own.
 STOCK_RL = "StockRL"
+#: Strategies that train FreqAI models (their backtests of one evaluation share a folder).
+FREQAI_STRATEGIES = ("MetaRL", STOCK_RL)
 STOCK_RL_CONFIG: dict[str, Any] = {
     "max_trade_duration_candles": 300,
     "model_reward_parameters": {"rr": 1, "profit_aim": 0.025},
@@ -180,8 +184,9 @@ def feed_root(meta: MetaRLConfig, config: dict[str, Any], datadir: Path) -> Path
     return Path(datadir).absolute().parent
 
 
-def all_strategies() -> list[str]:
-    return ["MetaRL", *BASELINES, *standalone_strategies()]
+def all_strategies(directory: Path) -> list[str]:
+    """MetaRL, the baselines and the standalone source strategies found in ``directory``."""
+    return ["MetaRL", *BASELINES, *standalone_strategies(directory)]
 
 
 def make_plan(
@@ -198,7 +203,10 @@ def make_plan(
     config = _merged(configs)
     name = exchange or config.get("exchange", {}).get("name", "")
     stake = pairs[0].split("/")[1].split(":")[0] if pairs else config.get("stake_currency", "")
-    known = all_strategies()
+    try:
+        known = all_strategies(strategy_dir(config))
+    except ConfigError as err:
+        raise EvaluationInputError(str(err)) from None
     chosen = strategies or known
     for strategy in chosen:
         if strategy not in known:
@@ -216,6 +224,7 @@ def make_plan(
     start = pd.Timestamp(parsed.startts, unit="s", tz="UTC")
     end = pd.Timestamp(parsed.stopts, unit="s", tz="UTC")
     try:
+        register_wrapped(config)
         meta = MetaRLConfig.from_freqtrade(config)
     except ConfigError as err:
         raise EvaluationInputError(str(err)) from None

@@ -126,7 +126,7 @@ def write_report(
 def _attribution_figure(plan: Plan) -> go.Figure | None:
     """Global attribution per fold of the MetaRL models of this evaluation (its own FreqAI
     identifier; the most recently written contract folder), folds of this period."""
-    from meta_agent.attribution_report import attribution_figure, load_global_attribution
+    from meta_agent.evaluation.attribution_report import attribution_figure, load_global_attribution
 
     freqai = plan.config.get("freqai", {})
     root = Path(plan.config.get("user_data_dir", "user_data")) / "models"

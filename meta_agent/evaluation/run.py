@@ -7,7 +7,7 @@ stakes would grow and shrink with the other pair's results. Metrics come from ea
 exported trades (:mod:`meta_agent.evaluation.metrics`).
 
 The backtests run one after another in this process, or as Ray tasks on every core or on a
-cluster (:mod:`meta_agent.parallel`). With Ray, MetaRL's walk-forward trainings are tasks of
+cluster (:mod:`meta_agent.rl.parallel`). With Ray, MetaRL's walk-forward trainings are tasks of
 their own (:mod:`meta_agent.rl.train_jobs`), run beside the other backtests; MetaRL's backtests
 follow and only decide from the trained models. Either way the summary and the report are the
 same: the same seeds train the same models, and the records are assembled in the plan's order.
@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import json
 import math
-import sys
 from collections.abc import Callable
 from contextlib import ExitStack
 from pathlib import Path
@@ -39,12 +38,11 @@ from meta_agent.evaluation.metrics import (
     trade_table,
     window,
 )
-from meta_agent.evaluation.plan import Plan
-from meta_agent.parallel import Job, call_process, ray_session, run_tasks
+from meta_agent.evaluation.plan import FREQAI_STRATEGIES, Plan
+from meta_agent.offline import backtest_command
+from meta_agent.rl.parallel import Job, call_process, ray_session, run_tasks
 from meta_agent.rl.train_jobs import TrainingPlan, record_models, shares_per_pair, train_share
 from meta_agent.rl.walkforward import TrainedWindow
-
-FREQAI_STRATEGIES = ("MetaRL", "StockRL")
 
 
 class EvaluationRunError(MetaRLError, RuntimeError):
@@ -90,12 +88,11 @@ def result_folder(plan: Plan, strategy: str, pair: str) -> Path:
 def backtest(plan: Plan, strategy: str, pair: str) -> dict[str, Any]:
     """Run one strategy's backtest on one pair with its own wallet; returns Freqtrade's stats."""
     folder = result_folder(plan, strategy, pair)
-    command = [
-        sys.executable, "-m", "meta_agent", "freqtrade", "--offline", "--", "backtesting",
+    command = backtest_command([
         *backtest_args(plan, strategy, pair),
         "--export-directory", str(folder),
         "--cache", "none",
-    ]  # fmt: skip
+    ])  # fmt: skip
     log = folder / "freqtrade.log"
     with log.open("w") as handle:
         returncode = call_process(command, handle)

@@ -210,7 +210,7 @@ def run_search(
     from ray.tune.schedulers import ASHAScheduler
     from ray.tune.search.basic_variant import BasicVariantGenerator
 
-    from meta_agent.parallel import ray_session
+    from meta_agent.rl.parallel import ray_session
 
     space = space or DEFAULT_SPACE
     sources = config.get("meta_rl", {}).get("sources", ["trend-v1"])

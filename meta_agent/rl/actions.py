@@ -57,3 +57,15 @@ class ActionMap:
         if not allowed.any():  # flat is always allowed, so some offset reaches it
             raise ValueError(f"No action reaches an allowed level from base {base_index}.")
         return allowed
+
+
+def within_band(target: float, current: float, threshold: float) -> bool:
+    """Is ``current`` close enough to ``target`` to keep it (the no-trade band)?
+
+    Within the band: both on the same side of flat and less than ``threshold`` apart (exposure
+    fractions of the pair's budget). Going flat, opening and flipping always trade. The one
+    rule for the environment, the rollout and the orders
+    (:func:`meta_agent.strategy.execution.rebalance_amount`).
+    """
+    same_side = target * current > 0
+    return same_side and abs(target - current) < threshold

@@ -19,14 +19,12 @@ import shap
 import torch as th
 from sb3_contrib.common.recurrent.policies import RecurrentActorCriticPolicy
 
+from meta_agent.columns import CONTEXT, POSITION, source_of
 from meta_agent.rl.ensemble import member_models, runner_for
 from meta_agent.rl.env import ExposureEnv
 from meta_agent.rl.inference import LSTMState
 from meta_agent.rl.position import POSITION_FEATURES
 from meta_agent.rl.rollout import AgentState, Decisions, rollout_decisions
-
-CONTEXT = "context"
-POSITION = "position"
 
 
 class ActorLogits(th.nn.Module):
@@ -116,8 +114,8 @@ def feature_groups(feature_names: list[str], source_ids: list[str]) -> dict[str,
     groups: dict[str, list[int]] = {source: [] for source in source_ids}
     groups[CONTEXT] = []
     for index, name in enumerate(feature_names):
-        owner = next((s for s in source_ids if f"{s}__" in name), CONTEXT)
-        groups[owner].append(index)
+        source = source_of(name)
+        groups[source if source in source_ids else CONTEXT].append(index)
     start = len(feature_names)
     groups[POSITION] = list(range(start, start + len(POSITION_FEATURES)))
     return groups
@@ -194,13 +192,3 @@ def explain_decisions(
         model, background, decisions.observations, decisions.actions, decisions.lstm_start
     )
     return grouped(values, feature_groups(feature_names, sources))
-
-
-def decision_line(pair: str, old: float, new: float, row: pd.Series, top: int = 3) -> str:
-    """``MetaRL BTC/USD: exposure 0.5 → 1 | trend-v1 +42%, funding-v1 -21%, news-v1 +9%``: the
-    top sources' signed shares of the decision's total absolute attribution."""
-    sources = row.drop([CONTEXT, POSITION], errors="ignore")
-    total = float(row.abs().sum())
-    ranked = sources.reindex(sources.abs().sort_values(ascending=False).index)[:top]
-    parts = [f"{name} {value / total:+.0%}" for name, value in ranked.items() if total > 0]
-    return f"MetaRL {pair}: exposure {old:g} → {new:g} | " + ", ".join(parts)

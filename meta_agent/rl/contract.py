@@ -15,9 +15,10 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from meta_agent.errors import ObservationContractError
+from meta_agent.rl.algorithms import DEFAULT_MODEL_TYPE
 from meta_agent.rl.position import POSITION_FEATURES
 
-#: Bump when the features computed in ``meta_agent.features`` change (names included).
+#: Bump when the features computed in ``meta_agent.strategy.features`` change (names included).
 #: 3: signal features carry the ``%%-`` prefix (returned to the strategy for FreqUI).
 #: 4: the daily trend regime (``%-trend_regime`` on the 1d timeframe).
 FEATURE_SET_VERSION = 4
@@ -86,7 +87,7 @@ def fingerprint(config: dict[str, Any], sources: list[str], levels: tuple[float,
         "levels": list(levels),
         "feature_set": FEATURE_SET_VERSION,
         "position": list(POSITION_FEATURES),
-        "model_type": rl_config.get("model_type", "PPO"),
+        "model_type": rl_config.get("model_type", DEFAULT_MODEL_TYPE),
         "reward": rl_config.get("model_reward_parameters", {}),
         "timeframes": config.get("freqai", {})
         .get("feature_parameters", {})

@@ -10,8 +10,7 @@ import numpy as np
 from gymnasium import spaces
 
 from meta_agent.config import RewardConfig
-from meta_agent.execution import within_band
-from meta_agent.rl.actions import ActionMap
+from meta_agent.rl.actions import ActionMap, within_band
 from meta_agent.rl.masks import Levels
 from meta_agent.rl.position import POSITION_FEATURES, PositionTracker
 

@@ -16,9 +16,6 @@ import torch as th
 from sb3_contrib.common.recurrent.policies import RecurrentActorCriticPolicy
 from stable_baselines3.common.torch_layers import FlattenExtractor
 
-#: Model types MetaRL trains: actor-critic policies over a discrete action space.
-SUPPORTED_MODEL_TYPES: tuple[str, ...] = ("PPO", "A2C", "MaskablePPO", "RecurrentPPO")
-
 LSTMState = tuple[th.Tensor, th.Tensor]
 
 _ACTIVATIONS: dict[type[th.nn.Module], Callable[[np.ndarray], np.ndarray]] = {
@@ -72,7 +69,8 @@ class PolicyRunner:
     """Wraps a trained model's policy for one decision at a time.
 
     Args:
-        model: A trained SB3 / sb3-contrib model of a type in :data:`SUPPORTED_MODEL_TYPES`.
+        model: A trained SB3 / sb3-contrib model of a type in
+            :data:`meta_agent.rl.algorithms.ALGORITHMS`.
     """
 
     def __init__(self, model: Any) -> None:

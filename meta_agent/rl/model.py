@@ -23,17 +23,18 @@ from freqtrade.freqai.data_kitchen import FreqaiDataKitchen
 from freqtrade.freqai.RL.BaseReinforcementLearningModel import BaseReinforcementLearningModel
 from pandas import DataFrame
 
+from meta_agent.columns import CONTEXT, GLOBAL_FILE, POSITION, attribution_column
 from meta_agent.config import MetaRLConfig, RewardConfig
 from meta_agent.errors import ConfigError, ModelLoadError
-from meta_agent.execution import budget_slots
-from meta_agent.risk import RiskView, risk_mask, static_max_exposure
 from meta_agent.rl.actions import ActionMap
-from meta_agent.rl.attribution import (
-    CONTEXT,
-    POSITION,
-    explain_decisions,
-    training_background,
+from meta_agent.rl.algorithms import (
+    ALGORITHMS,
+    DEFAULT_MODEL_TYPE,
+    SUPPORTED_MODEL_TYPES,
+    algorithm,
+    algorithm_class,
 )
+from meta_agent.rl.attribution import explain_decisions, training_background
 from meta_agent.rl.clock import decision_candles, hold_between
 from meta_agent.rl.contract import (
     ObservationContract,
@@ -43,17 +44,18 @@ from meta_agent.rl.contract import (
 )
 from meta_agent.rl.ensemble import ENSEMBLE_KEY, SeedEnsemble, gate, runner_for
 from meta_agent.rl.env import ExposureEnv
-from meta_agent.rl.inference import SUPPORTED_MODEL_TYPES
 from meta_agent.rl.masks import action_mask
-from meta_agent.rl.rollout import AgentState, rollout_decisions
-from meta_agent.rl.selection import (
-    SB3_CONTRIB,
-    algorithm_class,
-    select_model,
-    without_log_folder,
+from meta_agent.rl.risk import (
+    RiskAware,
+    RiskView,
+    budget_slots,
+    risk_mask,
+    static_max_exposure,
 )
+from meta_agent.rl.rollout import AgentState, rollout_decisions
+from meta_agent.rl.selection import select_model, without_log_folder
 from meta_agent.rl.walkforward import TrainedWindow, WindowShare, train_windows
-from meta_agent.trend_regime import REGIME_TIMEFRAME, nearest_level_index
+from meta_agent.signals.trend_regime import REGIME_TIMEFRAME, nearest_level_index
 
 logger = logging.getLogger(__name__)
 
@@ -61,10 +63,8 @@ CONTRACT_KEY = "metarl_observation_contract"
 SELECTED_MODEL_KEY = "metarl_model_type"
 BACKGROUND_KEY = "metarl_attribution_background"
 GLOBAL_KEY = "metarl_attribution_global"
-GLOBAL_FILE = "attribution_global.json"
-ATTRIBUTION_PREFIX = "%%-attr_"
-#: The daily trend regime feature (``meta_agent.features.regime_features``), as FreqAI names it
-#: once merged from the 1d timeframe: ``%-trend_regime_gen_<pair>_1d``.
+#: The daily trend regime feature (``meta_agent.strategy.features.regime_features``), as FreqAI
+#: names it once merged from the 1d timeframe: ``%-trend_regime_gen_<pair>_1d``.
 REGIME_PREFIX, REGIME_SUFFIX = "%-trend_regime", f"_{REGIME_TIMEFRAME}"
 
 
@@ -102,16 +102,16 @@ SHOWING_A_BACKTEST = (RunMode.WEBSERVER, RunMode.PLOT)
 
 
 def _check_model_choice(rl_config: dict[str, Any]) -> None:
-    model_type = rl_config.get("model_type", "PPO")
+    model_type = rl_config.get("model_type", DEFAULT_MODEL_TYPE)
     if model_type not in SUPPORTED_MODEL_TYPES:
         raise ConfigError(
             f"`freqai.rl_config.model_type` = '{model_type}' is not supported by MetaRLModel; "
             f"use one of {list(SUPPORTED_MODEL_TYPES)}."
         )
-    lstm = model_type == "RecurrentPPO"
+    lstm = algorithm(model_type).recurrent
     policy = rl_config.get("policy_type", "MlpPolicy")
-    if lstm != (policy == "MlpLstmPolicy"):
-        expected = "MlpLstmPolicy" if lstm else "MlpPolicy"
+    if lstm != (policy in {a.policy for a in ALGORITHMS.values() if a.recurrent}):
+        expected = algorithm(model_type).policy
         raise ConfigError(
             f"`freqai.rl_config.policy_type` = '{policy}' does not fit model_type "
             f"'{model_type}'; use '{expected}'."
@@ -144,7 +144,7 @@ def _log_contract(
         contract_id,
         sources,
         list(levels),
-        config["freqai"]["rl_config"].get("model_type", "PPO"),
+        config["freqai"]["rl_config"].get("model_type", DEFAULT_MODEL_TYPE),
         models / identifier,
     )
     contract_folder = re.compile(rf"{re.escape(base_identifier)}-[0-9a-f]{{8}}")
@@ -222,8 +222,8 @@ class MetaRLModelBase(BaseReinforcementLearningModel):
                 "`freqai.data_split_parameters.shuffle` false and leave "
                 "`freqai.feature_parameters.shuffle_after_split` off."
             )
-        # Live only: the limits the next orders will meet (locks, other pairs' exposure),
-        # set by the strategy at the start of every bot loop.
+        # Live only: the limits the next orders will meet (locks, other pairs' exposure), read
+        # from the strategy's hook (RiskAware) before each decision.
         self.risk_view: RiskView | None = None
         # Each pair's agent state (position, LSTM), carried from one prediction to the next:
         # backtest window to window, live candle to candle.
@@ -241,9 +241,16 @@ class MetaRLModelBase(BaseReinforcementLearningModel):
         super()._on_stop()
         self.dd.save_historic_predictions_to_disk()
 
-    def set_risk_view(self, view: RiskView) -> None:
-        """The risk state this bot loop's decisions are masked by (see :mod:`meta_agent.risk`)."""
+    def set_risk_view(self, view: RiskView | None) -> None:
+        """The risk state the next decisions are masked by (:mod:`meta_agent.rl.risk`)."""
         self.risk_view = view
+
+    def start(self, dataframe: DataFrame, metadata: dict, strategy: Any) -> DataFrame:
+        """FreqAI's entry point; first reads the strategy's risk hook (:class:`RiskAware`), if
+        it has one, so that this candle's decision is masked by the live limits."""
+        if isinstance(strategy, RiskAware):
+            self.set_risk_view(strategy.decision_risk_view())
+        return super().start(dataframe, metadata, strategy)
 
     def _decision_masks(self, pair: str, count: int) -> np.ndarray:
         """``(count, levels)`` masks: the static one, and for the newest decision of a live bot
@@ -255,23 +262,28 @@ class MetaRLModelBase(BaseReinforcementLearningModel):
 
     def _wrap_model_loading(self) -> None:
         """With model selection a saved model may be A2C while the config says PPO: FreqAI's
-        loader takes the class from the config, so load with the type stored in the model's
-        metadata instead."""
+        loader takes the class from its ``freqai_info``, so load with the type stored in the
+        model's metadata instead. The loader reads a copy of that section naming the stored
+        type; the shared config (read by a live bot's background training) is never changed."""
         load_data = self.dd.load_data
+
+        def load_as(model_type: str, coin: str, dk: FreqaiDataKitchen) -> Any:
+            info = self.dd.freqai_info
+            rl_config = {**info["rl_config"], "model_type": model_type}
+            configured = info, self.dd.model_type
+            self.dd.freqai_info = {**info, "rl_config": rl_config}
+            self.dd.model_type = algorithm(model_type).module
+            try:
+                return load_data(coin, dk)
+            finally:
+                self.dd.freqai_info, self.dd.model_type = configured
 
         def load_first_member(coin: str, dk: FreqaiDataKitchen) -> tuple[Any, str]:
             configured_type = self.freqai_info["rl_config"]["model_type"]
             stored = stored_model_type(self.dd.pair_dict.get(coin, {}), dk)
             if stored is None:
                 return load_data(coin, dk), configured_type
-            rl_config = self.freqai_info["rl_config"]
-            configured = rl_config["model_type"], self.dd.model_type
-            rl_config["model_type"] = stored
-            self.dd.model_type = "sb3_contrib" if stored in SB3_CONTRIB else "stable_baselines3"
-            try:
-                return load_data(coin, dk), stored
-            finally:
-                rl_config["model_type"], self.dd.model_type = configured
+            return load_as(stored, coin, dk), stored
 
         def load_ensemble(coin: str, dk: FreqaiDataKitchen) -> Any:
             if not dk.live:
@@ -532,7 +544,7 @@ class MetaRLModelBase(BaseReinforcementLearningModel):
             # (FreqAI's append_model_predictions); attributions have none, record neutral ones.
             for group in [*self.meta_config.sources, CONTEXT, POSITION]:
                 for stats in ("labels_mean", "labels_std"):
-                    dk.data.setdefault(stats, {})[f"{ATTRIBUTION_PREFIX}{group}"] = 0.0
+                    dk.data.setdefault(stats, {})[attribution_column(group)] = 0.0
             Path(dk.data_path).mkdir(parents=True, exist_ok=True)
             (Path(dk.data_path) / GLOBAL_FILE).write_text(json.dumps(importance, indent=1))
         return model
@@ -603,14 +615,14 @@ class MetaRLModelBase(BaseReinforcementLearningModel):
                 if not agent_traded:
                     attributions = attributions * 0.0
             for name, values in attributions.items():
-                pred_df[f"{ATTRIBUTION_PREFIX}{name}"] = 0.0
-                pred_df.loc[rows, f"{ATTRIBUTION_PREFIX}{name}"] = values.to_numpy()
+                pred_df[attribution_column(name)] = 0.0
+                pred_df.loc[rows, attribution_column(name)] = values.to_numpy()
         if self.meta_config.attribution and dk.data.get(BACKGROUND_KEY) is not None:
             # Candles without a decision (between daily decisions, a run cut before the next
             # one) have the same columns, at 0: frames of any length compare column for column.
             for group in [*self.meta_config.sources, CONTEXT, POSITION]:
-                if f"{ATTRIBUTION_PREFIX}{group}" not in pred_df:
-                    pred_df[f"{ATTRIBUTION_PREFIX}{group}"] = 0.0
+                if attribution_column(group) not in pred_df:
+                    pred_df[attribution_column(group)] = 0.0
         for label in dk.label_list:
             pred_df[label] = exposures
         return pred_df, dk.do_predict

@@ -8,8 +8,7 @@ from typing import Any, NamedTuple
 import numpy as np
 import pandas as pd
 
-from meta_agent.execution import within_band
-from meta_agent.rl.actions import ActionMap
+from meta_agent.rl.actions import ActionMap, within_band
 from meta_agent.rl.env import make_observation
 from meta_agent.rl.inference import Runner
 from meta_agent.rl.position import PositionTracker

@@ -7,7 +7,6 @@ the backtest window) is kept.
 
 from __future__ import annotations
 
-import importlib
 import inspect
 import logging
 from dataclasses import dataclass
@@ -15,20 +14,13 @@ from typing import Any
 
 import numpy as np
 
+from meta_agent.rl.algorithms import algorithm_class, policy_for
 from meta_agent.rl.env import ExposureEnv
 from meta_agent.rl.inference import PolicyRunner
 from meta_agent.rl.position import equity_curve
 from meta_agent.rl.rollout import AgentState, rollout
 
 logger = logging.getLogger(__name__)
-
-SB3_CONTRIB = ("MaskablePPO", "RecurrentPPO")
-
-
-def algorithm_class(model_type: str) -> type[Any]:
-    """The SB3 / sb3-contrib class named ``model_type``."""
-    module = "sb3_contrib" if model_type in SB3_CONTRIB else "stable_baselines3"
-    return getattr(importlib.import_module(module), model_type)
 
 
 def without_log_folder(model: Any) -> Any:
@@ -38,10 +30,6 @@ def without_log_folder(model: Any) -> Any:
 
     model.set_logger(Logger(folder=None, output_formats=[]))
     return model
-
-
-def policy_for(model_type: str) -> str:
-    return "MlpLstmPolicy" if model_type == "RecurrentPPO" else "MlpPolicy"
 
 
 def accepted(algorithm: type[Any], kwargs: dict[str, Any]) -> dict[str, Any]:

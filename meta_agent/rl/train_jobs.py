@@ -26,7 +26,7 @@ from typing import Any
 
 from meta_agent.data.importer import pair_stem
 from meta_agent.errors import MetaRLError
-from meta_agent.parallel import Job, call_process
+from meta_agent.rl.parallel import Job, call_process
 from meta_agent.rl.walkforward import TrainedWindow
 
 
@@ -128,9 +128,9 @@ def train(
 
     Raises:
         TrainingTaskError: a task failed (after Ray's retries of a dead worker, the run is
-            stopped as :class:`meta_agent.parallel.TaskFailedError` naming it).
+            stopped as :class:`meta_agent.rl.parallel.TaskFailedError` naming it).
     """
-    from meta_agent.parallel import ray_session, run_tasks
+    from meta_agent.rl.parallel import ray_session, run_tasks
 
     report = on_progress or (lambda done, total, running: None)
     windows: list[TrainedWindow] = []

@@ -1,6 +1,6 @@
 """Signal sources: each says per candle which way it leans and how sure it is."""
 
-from meta_agent.signals.context import SourceContext, StoreFeed
+from meta_agent.signals.context import SourceContext
 from meta_agent.signals.contract import (
     SIGNAL_FIELDS,
     SignalSource,
@@ -26,7 +26,6 @@ __all__ = [
     "SignalSource",
     "SourceContext",
     "SourceSpec",
-    "StoreFeed",
     "check_signal_frame",
     "list_sources",
     "make",

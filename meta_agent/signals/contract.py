@@ -13,14 +13,8 @@ from typing import ClassVar
 import numpy as np
 import pandas as pd
 
+from meta_agent.columns import SIGNAL_FIELDS, signal_columns
 from meta_agent.errors import SignalContractError
-
-SIGNAL_FIELDS: tuple[str, str, str] = ("score", "confidence", "available")
-
-
-def signal_columns(source_id: str) -> list[str]:
-    """Column names of one source in a combined signal frame: ``<id>__score`` and so on."""
-    return [f"{source_id}__{field}" for field in SIGNAL_FIELDS]
 
 
 def unavailable_frame(index: pd.Index) -> pd.DataFrame:

@@ -8,7 +8,8 @@ from abc import abstractmethod
 import pandas as pd
 
 from meta_agent.errors import FeedUnavailableError
-from meta_agent.signals.context import SourceContext, align
+from meta_agent.feeds.store import align
+from meta_agent.signals.context import SourceContext
 from meta_agent.signals.contract import SignalSource, unavailable_frame
 from meta_agent.signals.scoring import signal_frame
 

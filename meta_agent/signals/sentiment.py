@@ -42,7 +42,8 @@ class FearGreedSource(ExternalSource):
 #: The historical index's columns (Stocktwits / Reddit, ends 2021-05).
 INDEX_VOLUMES = ("posts_volume", "comments_volume", "stocktwits_volume")
 INDEX_SENTIMENTS = ("stocktwits_sent", "reddit_posts_sent", "reddit_comments_sent")
-#: LunarCrush's columns, served live by :class:`~meta_agent.providers.social.LunarCrushProvider`.
+#: LunarCrush's columns, served live by
+#: :class:`~meta_agent.feeds.providers.social.LunarCrushProvider`.
 LIVE_VOLUME, LIVE_SENTIMENT = "posts_created", "sentiment"
 
 

@@ -10,6 +10,22 @@ from meta_agent.signals.contract import SignalSource
 from meta_agent.signals.registry import register
 
 
+def ema_trend(
+    candles: pd.DataFrame, fast: int, slow: int, atr_period: int, scale: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``tanh((EMA_fast - EMA_slow) / (scale * ATR))`` of the closes, with the EMA gap and the
+    ATR it came from (NaN during their warm-up). The trend of this source and of MetaRL's
+    per-timeframe context (:func:`meta_agent.strategy.features.timeframe_context`)."""
+    close = candles["close"].to_numpy(dtype="float64")
+    high = candles["high"].to_numpy(dtype="float64")
+    low = candles["low"].to_numpy(dtype="float64")
+    gap = talib.EMA(close, fast) - talib.EMA(close, slow)
+    atr = talib.ATR(high, low, close, atr_period)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        trend = np.tanh(gap / (scale * atr))
+    return trend, gap, atr
+
+
 class TrendSource(SignalSource):
     """Leans with the gap between a fast and a slow EMA, sized in ATRs.
 
@@ -56,17 +72,15 @@ class TrendSource(SignalSource):
         return 3 * max(self.slow, 2 * self.adx_period)
 
     def compute(self, candles: pd.DataFrame) -> pd.DataFrame:
+        score, gap, atr = ema_trend(candles, self.fast, self.slow, self.atr_period, self.scale)
         close = candles["close"].to_numpy(dtype="float64")
         high = candles["high"].to_numpy(dtype="float64")
         low = candles["low"].to_numpy(dtype="float64")
-        gap = talib.EMA(close, self.fast) - talib.EMA(close, self.slow)
-        atr = talib.ATR(high, low, close, self.atr_period)
         adx = talib.ADX(high, low, close, self.adx_period)
 
         warm = np.arange(len(close)) >= self.startup_candles
         available = warm & np.isfinite(gap) & np.isfinite(adx) & np.isfinite(atr) & (atr > 0)
         with np.errstate(invalid="ignore", divide="ignore"):
-            score = np.tanh(gap / (self.scale * atr))
             confidence = np.clip(adx / self.adx_full, 0.0, 1.0)
         return pd.DataFrame(
             {

@@ -11,6 +11,7 @@ Confidence is 1 while it knows.
 from __future__ import annotations
 
 import re
+from functools import cached_property
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -18,6 +19,7 @@ import numpy as np
 import pandas as pd
 from freqtrade.exchange import timeframe_to_minutes
 from freqtrade.resolvers import StrategyResolver
+from freqtrade.strategy import IStrategy
 
 from meta_agent.signals.context import SourceContext
 from meta_agent.signals.contract import SignalSource
@@ -86,13 +88,17 @@ class StrategySource(SignalSource):
 
     def __init__(self, context: SourceContext) -> None:
         self.context = context
-        self.strategy = StrategyResolver.load_strategy(
+
+    @cached_property
+    def strategy(self) -> IStrategy:
+        """The wrapped Freqtrade strategy, loaded on first use (once per source instance)."""
+        return StrategyResolver.load_strategy(
             {
                 "strategy": self.strategy_name,
                 "strategy_path": self.strategy_path,
                 "user_data_dir": Path("user_data"),
-                "timeframe": context.timeframe,
-                "stake_currency": context.pair.split("/")[-1].split(":")[0] or "USDT",
+                "timeframe": self.context.timeframe,
+                "stake_currency": self.context.pair.split("/")[-1].split(":")[0] or "USDT",
                 "recursive_strategy_search": False,
             }
         )
@@ -137,6 +143,17 @@ def register_strategy(
         description=description or f"position of Freqtrade strategy {strategy_name}",
     )
     return source_class
+
+
+def register_wrapped(config: dict[str, Any]) -> list[str]:
+    """Register the strategies ``meta_rl.wrap_strategies`` names (found in the config's
+    ``strategy_path``) as sources, so that ``meta_rl.sources`` may name them; idempotent.
+    Called explicitly at strategy start-up (:func:`meta_agent.config.validate_freqtrade_config`)
+    and by every command that validates a config without a strategy."""
+    section = config.get("meta_rl", {})
+    names = section.get("wrap_strategies", []) if isinstance(section, dict) else []
+    path = Path(config.get("strategy_path") or "strategies")
+    return [ensure_wrapped(name, path) for name in names]
 
 
 def ensure_wrapped(strategy_name: str, strategy_path: Path) -> str:

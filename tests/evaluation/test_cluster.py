@@ -1,4 +1,4 @@
-"""``meta_agent.parallel`` on a two-node Ray cluster on loopback: the head on 127.0.0.2, a worker
+"""``meta_agent.rl.parallel`` on a two-node Ray cluster on loopback: the head on 127.0.0.2, a worker
 node on 127.0.0.3, each with one CPU, both started with ``ray start`` as a user would.
 
 The drivers run in child processes, as ``python -m meta_agent ... --address`` does: the cluster
@@ -169,7 +169,7 @@ def drive(scenario: str, address: str, folder: str) -> None:
     """A driver on the cluster: run the scenario's jobs, print the results as one JSON line."""
     import ray
 
-    from meta_agent.parallel import Job, TaskFailedError, ray_session, run_tasks
+    from meta_agent.rl.parallel import Job, TaskFailedError, ray_session, run_tasks
 
     function, names, retries = {
         "where": (where, ["a", "b", "c", "d"], 0),

@@ -55,7 +55,7 @@ def summary(setup: dict) -> dict:
 
 def test_every_strategy_has_every_metric_for_every_period(summary: dict) -> None:
     records = summary["records"]
-    assert {r["strategy"] for r in records} == set(all_strategies())
+    assert {r["strategy"] for r in records} == set(all_strategies(PROJECT_ROOT / "strategies"))
     periods = {r["period"] for r in records}
     assert {"whole", "fold-1", "fold-2", "ftx-2022-11"} <= periods
     for record in records:

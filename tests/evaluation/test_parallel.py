@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from meta_agent.parallel import Job, TaskFailedError, ray_session, run_tasks
+from meta_agent.rl.parallel import Job, TaskFailedError, ray_session, run_tasks
 
 
 @pytest.fixture(scope="module")
@@ -35,7 +35,7 @@ def fail_on(name: str, bad: str, marker: str) -> str:
         time.sleep(0.5)
         raise ValueError(f"no candles for {name}")
     if name == "slow":  # a child process that only a cancelled task stops
-        from meta_agent.parallel import call_process
+        from meta_agent.rl.parallel import call_process
 
         with open(marker, "w") as log:
             call_process(["sleep", "53.21"], log)

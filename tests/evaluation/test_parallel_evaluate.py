@@ -13,7 +13,7 @@ import pytest
 from meta_agent.cli import main
 from meta_agent.evaluation.plan import make_plan
 from meta_agent.evaluation.run import evaluate
-from meta_agent.parallel import TaskFailedError
+from meta_agent.rl.parallel import TaskFailedError
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 #: Cheap strategies (no training): the test is about the engine, not about MetaRL.

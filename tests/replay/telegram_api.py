@@ -16,7 +16,7 @@ from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs
 
-from tests.providers.server import LoopbackServer
+from tests.feeds.providers.server import LoopbackServer
 
 BOT_USER = {
     "id": 4242,

@@ -15,8 +15,8 @@ import pandas as pd
 import pytest
 
 from meta_agent.errors import FeedUnavailableError
+from meta_agent.feeds.providers.sources import FearGreedProvider
 from meta_agent.offline import load_snapshot
-from meta_agent.providers.sources import FearGreedProvider
 from meta_agent.replay.exchange import ReplayExchange, advance_server, clock_from_server
 from tests.conftest import SHARED_DATA
 
@@ -234,7 +234,7 @@ def test_fear_greed_feed_hides_days_not_yet_ended(replay: ReplayExchange) -> Non
 def test_fear_greed_feed_fails_mid_run(
     replay: ReplayExchange, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("meta_agent.providers.http.time.sleep", lambda seconds: None)
+    monkeypatch.setattr("meta_agent.feeds.providers.http.time.sleep", lambda seconds: None)
     provider = FearGreedProvider(url=f"{replay.url}/feeds/fear_greed?limit=5")
     replay.fail_route("/feeds/", START + 2 * HOUR)
     replay.advance()

@@ -21,7 +21,6 @@ import signal
 import socket
 import sqlite3
 import subprocess
-import sys
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -35,8 +34,9 @@ import requests
 
 from meta_agent.data.external import read_fear_and_greed
 from meta_agent.data.kraken import read_kraken_ohlcvt
+from meta_agent.offline import freqtrade_command
 from meta_agent.replay.exchange import ReplayExchange
-from meta_agent.risk import DAILY_LOSS_REASON
+from meta_agent.rl.risk import DAILY_LOSS_REASON
 from tests.conftest import PROJECT_ROOT
 
 pytestmark = pytest.mark.slow
@@ -134,24 +134,20 @@ class Replay:
 
 
 def start_bot(replay: Replay, config_path: Path) -> subprocess.Popen[bytes]:
-    command = [
-        sys.executable,
-        "-m",
-        "meta_agent",
-        "freqtrade",
-        "--replay",
-        replay.exchange.url,
-        "--",
-        "trade",
-        "--config",
-        str(config_path),
-        "--userdir",
-        str(replay.userdir),
-        "--db-url",
-        f"sqlite:///{replay.database}",
-        "--logfile",
-        str(replay.log),
-    ]
+    command = freqtrade_command(
+        [
+            "trade",
+            "--config",
+            str(config_path),
+            "--userdir",
+            str(replay.userdir),
+            "--db-url",
+            f"sqlite:///{replay.database}",
+            "--logfile",
+            str(replay.log),
+        ],
+        replay=replay.exchange.url,
+    )
     # Freqtrade configures no logging (no --logfile) when it believes it runs under pytest.
     env = {key: value for key, value in os.environ.items() if key != "PYTEST_VERSION"}
     return subprocess.Popen(

@@ -8,11 +8,9 @@ import pytest
 import torch as th
 from stable_baselines3 import PPO
 
+from meta_agent.columns import CONTEXT, POSITION
 from meta_agent.rl.attribution import (
-    CONTEXT,
-    POSITION,
     PolicyExplainer,
-    decision_line,
     feature_groups,
     global_importance,
     grouped,
@@ -20,6 +18,7 @@ from meta_agent.rl.attribution import (
 from meta_agent.rl.env import ExposureEnv
 from meta_agent.rl.inference import PolicyRunner
 from meta_agent.rl.rollout import AgentState, rollout_decisions
+from meta_agent.strategy.notify import decision_line
 from tests.rl.test_rollout import briefly_trained
 from tests.rl.worlds import LEVELS, foretelling_world, trained_on_foretelling
 

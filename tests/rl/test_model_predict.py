@@ -13,9 +13,9 @@ import numpy as np
 import pandas as pd
 
 from meta_agent.config import MetaRLConfig
-from meta_agent.risk import RiskView
 from meta_agent.rl.contract import ObservationContract
 from meta_agent.rl.model import CONTRACT_KEY, MetaRLModelBase
+from meta_agent.rl.risk import RiskView
 from tests.rl.test_rollout import briefly_trained
 from tests.rl.worlds import LEVELS, foretelling_world
 

@@ -8,10 +8,10 @@ import numpy as np
 import pytest
 
 from meta_agent.config import RewardConfig
-from meta_agent.execution import rebalance_amount, within_band
-from meta_agent.rl.actions import ActionMap
+from meta_agent.rl.actions import ActionMap, within_band
 from meta_agent.rl.env import ExposureEnv
 from meta_agent.rl.rollout import AgentState, rollout
+from meta_agent.strategy.execution import rebalance_amount
 from tests.rl.worlds import LEVELS, foretelling_world
 
 

@@ -11,10 +11,11 @@ import pytest
 
 from meta_agent.config import MetaRLConfig
 from meta_agent.errors import ConfigError
+from meta_agent.rl.algorithms import algorithm_class
 from meta_agent.rl.env import ExposureEnv
 from meta_agent.rl.model import stored_model_type
 from meta_agent.rl.position import equity_curve
-from meta_agent.rl.selection import algorithm_class, select_model, sharpe
+from meta_agent.rl.selection import select_model, sharpe
 from tests.rl.worlds import LEVELS, foretelling_world
 
 

@@ -9,7 +9,8 @@ import pytest
 
 from meta_agent.data.importer import import_data
 from meta_agent.errors import DataImportError, FeedUnavailableError
-from meta_agent.signals import SourceContext, StoreFeed, make
+from meta_agent.feeds.store import StoreFeed
+from meta_agent.signals import SourceContext, make
 
 
 class FrameFeed:

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 
 from meta_agent.signals import SourceContext, make, spec
-from meta_agent.signals.wrapped import position_from_signals
+from meta_agent.signals.wrapped import position_from_signals, register_wrapped
 
 
 def signals(**columns: list[int]) -> pd.DataFrame:
@@ -65,7 +65,8 @@ def test_a_users_strategy_is_wrapped_from_the_config(
         "strategy_path": str(tmp_path),
         "meta_rl": {"wrap_strategies": ["AlwaysIn"], "sources": ["strategy_always_in-v1"]},
     }
+    assert register_wrapped(config) == ["strategy_always_in-v1"]
     assert MetaRLConfig.from_freqtrade(config).sources == ["strategy_always_in-v1"]
-    MetaRLConfig.from_freqtrade(config)  # registering twice is harmless
+    register_wrapped(config)  # registering twice is harmless
     frame = make("strategy_always_in-v1", context=btc_context).signal(btc_candles)
     assert (frame["strategy_always_in-v1__score"].iloc[5:] == 1.0).all()

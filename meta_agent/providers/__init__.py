@@ -1,3 +1,0 @@
-"""Live providers: the external series and reference-market candles, fetched from public
-endpoints, in exactly the frames the backtest store serves (see ``meta_agent.signals.context``).
-"""
