@@ -84,7 +84,8 @@ class StrategySource(SignalSource):
 
     needs_context = True
     strategy_name: ClassVar[str]
-    strategy_path: ClassVar[str]
+    #: The folder holding the strategy; None: Freqtrade's bundled templates.
+    strategy_path: ClassVar[str | None]
 
     def __init__(self, context: SourceContext) -> None:
         self.context = context
@@ -95,7 +96,7 @@ class StrategySource(SignalSource):
         return StrategyResolver.load_strategy(
             {
                 "strategy": self.strategy_name,
-                "strategy_path": self.strategy_path,
+                "strategy_path": self.strategy_path or str(_templates_dir()),
                 "user_data_dir": Path("user_data"),
                 "timeframe": self.context.timeframe,
                 "stake_currency": self.context.pair.split("/")[-1].split(":")[0] or "USDT",
@@ -124,16 +125,17 @@ class StrategySource(SignalSource):
 
 
 def register_strategy(
-    strategy_name: str, strategy_path: Path, *, description: str = ""
+    strategy_name: str, strategy_path: Path | None, *, description: str = ""
 ) -> type[StrategySource]:
-    """Register Freqtrade strategy ``strategy_name`` (found in ``strategy_path``) as source
-    ``strategy_<snake_case_name>-v1``; returns the new source class."""
+    """Register Freqtrade strategy ``strategy_name`` (found in ``strategy_path``; None: among
+    Freqtrade's bundled templates) as source ``strategy_<snake_case_name>-v1``; returns the new
+    source class."""
     snake = re.sub(r"(?<!^)(?=[A-Z])", "_", strategy_name).lower()
     attrs: dict[str, Any] = {
         "name": f"strategy_{snake}",
         "version": 1,
         "strategy_name": strategy_name,
-        "strategy_path": str(strategy_path),
+        "strategy_path": None if strategy_path is None else str(strategy_path),
         "__doc__": f"Freqtrade strategy {strategy_name} as a source.",
     }
     source_class = type(f"{strategy_name}Source", (StrategySource,), attrs)
@@ -167,8 +169,10 @@ def ensure_wrapped(strategy_name: str, strategy_path: Path) -> str:
     return f"{register_strategy(strategy_name, strategy_path).name}-v1"
 
 
+# A built-in source like the others: declaring it reads nothing; Freqtrade's bundled template is
+# found and loaded when a source instance first computes.
 register_strategy(
     "SampleStrategy",
-    _templates_dir(),
+    None,
     description="Freqtrade's bundled SampleStrategy (RSI / TEMA / Bollinger) as a position",
 )
