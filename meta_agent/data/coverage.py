@@ -81,7 +81,7 @@ def check_reference_markets(
             for kind in PERP_CANDLE_TYPES
         ]
         expected = any(path.is_file() for path in perp_files) or (
-            markets["perp"] in listed and reference_dir.is_dir()
+            markets["perp"] in listed and _holds_candles(reference_dir)
         )
         missing = [str(path) for path in paths.values() if not path.is_file()]
         if expected and missing:
@@ -92,3 +92,9 @@ def check_reference_markets(
                 "import`, `freqtrade download-data --trading-mode futures`), or drop those "
                 "sources."
             )
+
+
+def _holds_candles(reference_dir: Path) -> bool:
+    """Whether ``reference_dir`` holds any candle file: Freqtrade creates an empty
+    ``<datadir>/<exchange>`` folder whenever it loads a config, which says nothing."""
+    return reference_dir.is_dir() and any(reference_dir.rglob("*-1h*"))

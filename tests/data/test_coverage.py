@@ -51,6 +51,18 @@ def test_a_missing_reference_file_is_refused_where_the_market_exists(tmp_path: P
         check_reference_markets(reference, sources, ["ETH"], listed={"ETH/USDT:USDT": {}})
 
 
+def test_an_empty_reference_folder_expects_nothing(tmp_path: Path) -> None:
+    """Freqtrade creates ``<datadir>/<exchange>`` whenever it loads a config: an empty folder
+    is no reference data, so a listed perpetual is not expected there."""
+    reference = tmp_path / "binance"
+    reference.mkdir()
+    sources = ["funding-v1", "basis-v1"]
+    check_reference_markets(reference, sources, ["BTC"], listed={"BTC/USDT:USDT": {}})
+    write_candles(reference / "ETH_USDT-1h.feather")
+    with pytest.raises(ConfigError, match=r"BTC_USDT_USDT-1h-funding_rate\.feather is missing"):
+        check_reference_markets(reference, sources, ["BTC"], listed={"BTC/USDT:USDT": {}})
+
+
 def test_backtests_check_coverage_when_the_strategy_loads(tmp_path: Path) -> None:
     write_candles(tmp_path / "kraken" / "BTC_USD-1h.feather")
     config = {
