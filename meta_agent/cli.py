@@ -326,7 +326,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="serve recorded Kraken candles as a local exchange for a manual dry-run",
         description="Write a user data folder with the history before --start and a config to "
         "lay over yours, print the `freqtrade trade` command that runs on it, and serve the "
-        "replay exchange until Ctrl-C (OPERATIONS.md, section 11).",
+        "replay exchange until Ctrl-C (OPERATIONS.md, section 8).",
     )
     replay.add_argument("--start", type=_utc_hour, required=True, help="first candle, UTC")
     replay.add_argument("--hours", type=_positive_int, default=168, help="candles to replay")

@@ -34,6 +34,8 @@ DAY = 86400
 _EPOCH = pd.Timestamp(0, tz="UTC")
 _CANDLE_COLUMNS = ("date", "open", "high", "low", "close", "volume")
 _FEAR_GREED_COLUMNS = ("date", "value", "value_classification")
+#: Where the replay serves the Fear & Greed index (alternative.me's ``/fng/`` answers).
+FEAR_GREED_ROUTE = "/feeds/fear_greed"
 
 Query = dict[str, str]
 
@@ -194,6 +196,11 @@ class ReplayExchange:
         """ccxt constructor config that sends ccxt's Kraken calls here."""
         return {"urls": {"api": {"public": self.url, "private": self.url}}}
 
+    @property
+    def fear_greed_url(self) -> str:
+        """``meta_rl.live_feeds.fear_greed_url`` for this replay: every published day."""
+        return f"{self.url}{FEAR_GREED_ROUTE}?limit=0&format=json"
+
     def advance(self) -> datetime:
         """Move the clock one timeframe forward (never past ``end``); returns the new time."""
         with self._lock:
@@ -246,7 +253,7 @@ class ReplayExchange:
             return 404, None
         if path == "/replay/clock":
             return 200, self._clock()
-        if path == "/feeds/fear_greed" and self._fear_greed is not None:
+        if path == FEAR_GREED_ROUTE and self._fear_greed is not None:
             return 200, self._fear_greed_answer(self._fear_greed, query, now)
         routes = {
             "AssetPairs": lambda q, t: self._pairs,

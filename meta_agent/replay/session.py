@@ -95,37 +95,42 @@ def check_span(candles: dict[str, pd.DataFrame], start: datetime, end: datetime)
 
 
 def prepare(
-    datadir: Path, userdir: Path, pairs: Sequence[str], start: datetime, exchange_url: str
+    datadir: Path, userdir: Path, pairs: Sequence[str], start: datetime, exchange: ReplayExchange
 ) -> ReplaySetup:
     """Write the replay's user data folder and config (see the module docstring)."""
     cut = pd.Timestamp(start)
-    market_dir = userdir / "data" / "kraken"
-    external_dir = userdir / "data" / "external"
-    for folder in (market_dir, external_dir, userdir / "models", userdir / "logs"):
+    data = userdir / "data"
+    for folder in (data / "kraken", data / "external", userdir / "models", userdir / "logs"):
         folder.mkdir(parents=True, exist_ok=True)
-    for pair in pairs:
-        for path in sorted((datadir / "kraken").glob(f"{pair_stem(pair)}-*.feather")):
-            frame = pd.read_feather(path)
-            frame[frame["date"] < cut].reset_index(drop=True).to_feather(market_dir / path.name)
-    for path in sorted((datadir / "external").glob("*.feather")):
-        frame = pd.read_feather(path)
-        if "available_at" in frame.columns:
-            frame = frame[frame["available_at"] <= cut].reset_index(drop=True)
-        frame.to_feather(external_dir / path.name)
-    for path in sorted(datadir.glob("binance/**/*.feather")):  # the derivatives' reference
-        frame = pd.read_feather(path)
-        target = userdir / "data" / path.relative_to(datadir)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        frame[frame["date"] < cut].reset_index(drop=True).to_feather(target)
+    candles = [
+        path for pair in pairs for path in (datadir / "kraken").glob(f"{pair_stem(pair)}-*.feather")
+    ]
+    reference = datadir.glob("binance/**/*.feather")  # the derivatives sources' market
+    for path in sorted([*candles, *reference]):  # candles that opened before the start
+        _copy_before(path, data / path.relative_to(datadir), "date", cut)
+    for path in sorted((datadir / "external").glob("*.feather")):  # rows known at the start
+        _copy_before(path, data / "external" / path.name, "available_at", cut, inclusive=True)
     config = userdir / "replay.json"
-    config.write_text(json.dumps(overlay(exchange_url, pairs, userdir), indent=1) + "\n")
+    config.write_text(json.dumps(overlay(exchange, pairs, userdir), indent=1) + "\n")
     return ReplaySetup(userdir, config, userdir / "trades.sqlite")
 
 
-def overlay(exchange_url: str, pairs: Sequence[str], userdir: Path) -> dict[str, Any]:
+def _copy_before(
+    source: Path, target: Path, column: str, cut: pd.Timestamp, inclusive: bool = False
+) -> None:
+    """Write the rows of ``source`` whose ``column`` is before ``cut`` (or at it, with
+    ``inclusive``) to ``target``; a frame without ``column`` is copied whole."""
+    frame = pd.read_feather(source)
+    if column in frame.columns:
+        kept = frame[column] <= cut if inclusive else frame[column] < cut
+        frame = frame[kept].reset_index(drop=True)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    frame.to_feather(target)
+
+
+def overlay(exchange: ReplayExchange, pairs: Sequence[str], userdir: Path) -> dict[str, Any]:
     """The config laid over the user's: ccxt, pairs, data and the live feed of the replay."""
-    api = {"public": exchange_url, "private": exchange_url}
-    ccxt: dict[str, Any] = {"urls": {"api": api}, "enableRateLimit": False}
+    ccxt = {**exchange.ccxt_urls(), "enableRateLimit": False}
     return {
         "dry_run": True,
         "datadir": str(userdir / "data" / "kraken"),
@@ -137,10 +142,7 @@ def overlay(exchange_url: str, pairs: Sequence[str], userdir: Path) -> dict[str,
         },
         "meta_rl": {
             "data_root": str(userdir / "data"),
-            "live_feeds": {
-                "providers": ["fear_greed"],
-                "fear_greed_url": f"{exchange_url}/feeds/fear_greed?limit=0&format=json",
-            },
+            "live_feeds": {"providers": ["fear_greed"], "fear_greed_url": exchange.fear_greed_url},
         },
     }
 
@@ -173,7 +175,7 @@ def run(
     )
     with exchange:
         try:  # from here on Ctrl-C is the normal way out
-            setup = prepare(datadir, userdir, pairs, start, exchange.url)
+            setup = prepare(datadir, userdir, pairs, start, exchange)
             command = shlex.join(setup.trade_command(exchange.url, configs))
             print(
                 f"Replay exchange on {exchange.url}: {', '.join(pairs)} from "

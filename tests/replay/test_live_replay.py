@@ -35,7 +35,7 @@ import requests
 from meta_agent.data.external import read_fear_and_greed
 from meta_agent.data.kraken import read_kraken_ohlcvt
 from meta_agent.offline import freqtrade_command
-from meta_agent.replay.exchange import ReplayExchange
+from meta_agent.replay.exchange import FEAR_GREED_ROUTE, ReplayExchange
 from meta_agent.rl.risk import DAILY_LOSS_REASON
 from tests.conftest import PROJECT_ROOT
 
@@ -66,7 +66,7 @@ def bot_config(userdir: Path, exchange: ReplayExchange, port: int) -> dict[str, 
         sources=SOURCES,
         live_feeds={
             "providers": ["fear_greed"],
-            "fear_greed_url": f"{exchange.url}/feeds/fear_greed?limit=0&format=json",
+            "fear_greed_url": exchange.fear_greed_url,
             "timeout": 5,
             "retry_after": 60,
         },
@@ -254,12 +254,12 @@ def replay(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Itera
             state.open_at_kill = open_trades(state)
             state.killed_at = exchange.now
 
-            exchange.fail_route("/feeds/fear_greed", FEED_FAILS_AT)
+            exchange.fail_route(FEAR_GREED_ROUTE, FEED_FAILS_AT)
             bot = start_bot(state, config_path)
             wait_until(lambda: exchange.now >= FEED_FAILS_AT + timedelta(hours=6), bot, "fail")
             wait_until(lambda: api_up(port), bot, "the API server after the restart")
             capture_api(port, "feed_down", state)
-            exchange.fail_route("/feeds/fear_greed", None)  # the provider comes back
+            exchange.fail_route(FEAR_GREED_ROUTE, None)  # the provider comes back
             state.exit_codes.append(bot.wait(timeout=BOT_TIMEOUT))
         finally:
             if bot.poll() is None:
