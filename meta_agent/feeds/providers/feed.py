@@ -29,12 +29,16 @@ from meta_agent.security import redact
 
 logger = logging.getLogger(__name__)
 
+#: What a provider's ``fetch`` returns: external-series names (``fear_and_greed``) or reference
+#: markets (``("BTC/USDT:USDT", "funding_rate")``) to frames in the store's layout.
+Frames = dict[Hashable, pd.DataFrame]
+
 
 class Provider(Protocol):
     name: str
     ttl: float
 
-    def fetch(self) -> dict[Hashable, pd.DataFrame]: ...
+    def fetch(self) -> Frames: ...
 
 
 class LiveFeed:

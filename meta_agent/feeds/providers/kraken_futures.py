@@ -7,12 +7,9 @@ from typing import Any
 
 import pandas as pd
 
-from meta_agent.errors import FeedUnavailableError
-from meta_agent.feeds.providers.candles import ccxt_candles
+from meta_agent.feeds.providers.candles import ccxt_answers, ccxt_candles
+from meta_agent.feeds.providers.feed import Frames
 from meta_agent.feeds.providers.keyed import DAY, Clock, utc_now
-from meta_agent.security import redact
-
-Frames = dict[Any, pd.DataFrame]
 
 
 @dataclass
@@ -49,12 +46,10 @@ class KrakenFuturesDerivativesProvider:
     _open_interest: dict[pd.Timestamp, float] = field(default_factory=dict, repr=False)
 
     def fetch(self) -> Frames:
-        import ccxt
-
         now = self.clock()
         since_ms = int((now - pd.Timedelta(days=self.history_days)).timestamp()) * 1000
         frames: Frames = {}
-        try:
+        with ccxt_answers(self.name):
             for base in self.bases:
                 perp = f"{base}/{self.quote}:{self.quote}"
                 if perp not in self.api.load_markets():
@@ -70,11 +65,6 @@ class KrakenFuturesDerivativesProvider:
                 frames[(f"{base}/{self.quote}", "spot")] = self._closed(index, now)
             ticker = self.api.fetch_ticker(f"{self.open_interest_base}/{self.quote}:{self.quote}")
             self._record_open_interest(ticker, now)
-        except ccxt.BaseError as err:
-            reason = redact(f"{type(err).__name__}: {err}")
-            raise FeedUnavailableError(f"{self.name}: {reason}") from None
-        except (KeyError, TypeError, ValueError) as err:
-            raise FeedUnavailableError(f"{self.name}: unexpected answer ({err!r})") from None
         ended = sorted(day for day in self._open_interest if day + DAY <= now)
         if ended:
             frames["btc_open_interest_usd"] = pd.DataFrame(

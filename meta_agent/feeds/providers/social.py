@@ -8,10 +8,9 @@ from typing import Any
 import pandas as pd
 
 from meta_agent.errors import FeedUnavailableError
+from meta_agent.feeds.providers.feed import Frames
 from meta_agent.feeds.providers.keyed import KeyedJsonProvider, complete_days
 from meta_agent.security import redact
-
-Frames = dict[Any, pd.DataFrame]
 
 #: LunarCrush fields kept, with their documented ranges (``sentiment``: % of posts positive).
 LUNARCRUSH_FIELDS: dict[str, tuple[float, float]] = {

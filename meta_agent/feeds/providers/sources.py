@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import os
 import xml.etree.ElementTree as ET
-from collections.abc import Hashable
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
 from pathlib import Path
@@ -21,11 +20,11 @@ import pandas as pd
 
 from meta_agent.data.external import EXTERNAL_SERIES
 from meta_agent.errors import DataImportError, FeedUnavailableError
-from meta_agent.feeds.providers.candles import ccxt_candles
+from meta_agent.feeds.providers.candles import ccxt_answers, ccxt_candles
+from meta_agent.feeds.providers.feed import Frames
 from meta_agent.feeds.providers.http import get
 from meta_agent.security import redact
 
-Frames = dict[Hashable, pd.DataFrame]
 DAY = pd.Timedelta("1D")
 
 
@@ -182,12 +181,10 @@ class CcxtDerivativesProvider:
     _cache: dict[str, Any] = field(default_factory=dict, repr=False)
 
     def fetch(self) -> Frames:
-        import ccxt
-
         since = int((pd.Timestamp.now(tz="UTC") - pd.Timedelta(days=self.history_days)).timestamp())
         since_ms = since * 1000
         frames: Frames = {}
-        try:
+        with ccxt_answers(self.name):
             for base in self.bases:
                 perp = f"{base}/{self.quote}:{self.quote}"
                 spot = f"{base}/{self.quote}"
@@ -217,9 +214,4 @@ class CcxtDerivativesProvider:
                     "value": [float(h["openInterestValue"]) for h in history],
                 }
             )
-        except ccxt.BaseError as err:
-            reason = redact(f"{type(err).__name__}: {err}")
-            raise FeedUnavailableError(f"{self.name}: {reason}") from None
-        except (KeyError, TypeError, ValueError) as err:
-            raise _fail(self.name, repr(err)) from None
         return frames
