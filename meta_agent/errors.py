@@ -47,7 +47,8 @@ class ModelLoadError(MetaRLError, OperationalException):
 
 
 class ReplayError(MetaRLError):
-    """A replayed run cannot go on (the replay ended, or FreqAI owes a model too long)."""
+    """A replay cannot start or go on (no recorded candles for it, the replay ended, or FreqAI
+    owes a model too long)."""
 
 
 class TaskFailedError(MetaRLError):

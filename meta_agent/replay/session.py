@@ -28,6 +28,7 @@ from typing import Any
 import pandas as pd
 
 from meta_agent.data.importer import pair_stem
+from meta_agent.errors import ReplayError
 from meta_agent.replay.exchange import ReplayExchange
 
 #: The timeframe the replay exchange records and advances by.
@@ -75,7 +76,7 @@ def recorded_candles(datadir: Path, pairs: Sequence[str]) -> dict[str, pd.DataFr
     for pair in pairs:
         path = datadir / "kraken" / f"{pair_stem(pair)}-{TIMEFRAME}.feather"
         if not path.is_file():
-            raise FileNotFoundError(
+            raise ReplayError(
                 f"No {TIMEFRAME} candles for {pair}: {path} does not exist. Import the data "
                 "first (`python -m meta_agent data import`) or pick pairs that have some."
             )
@@ -88,7 +89,7 @@ def check_span(candles: dict[str, pd.DataFrame], start: datetime, end: datetime)
     for pair, frame in candles.items():
         first, last = frame["date"].min(), frame["date"].max()
         if first >= pd.Timestamp(start) or last < pd.Timestamp(end) - timedelta(hours=1):
-            raise ValueError(
+            raise ReplayError(
                 f"The recorded candles of {pair} span {first} to {last}: they must start before "
                 f"the replay's start {start} and reach its end {end}."
             )

@@ -18,6 +18,7 @@ import ccxt
 import pandas as pd
 import pytest
 
+from meta_agent.errors import ReplayError
 from meta_agent.replay.session import check_span, recorded_candles
 from tests.conftest import PROJECT_ROOT
 
@@ -122,10 +123,22 @@ def test_ctrl_c_stops_the_exchange(served: Served) -> None:
 
 def test_a_span_the_recording_does_not_cover_is_refused(imported: Path) -> None:
     candles = recorded_candles(imported, ["BTC/USD"])
-    with pytest.raises(ValueError, match="BTC/USD"):
+    with pytest.raises(ReplayError, match="BTC/USD"):
         check_span(candles, datetime(2030, 1, 1, tzinfo=UTC), datetime(2030, 1, 2, tzinfo=UTC))
-    with pytest.raises(FileNotFoundError, match="XRP/USD"):
+    with pytest.raises(ReplayError, match="XRP/USD"):
         recorded_candles(imported, ["XRP/USD"])
+
+
+def test_the_command_names_a_span_without_data_in_one_line(imported: Path, tmp_path: Path) -> None:
+    """As a user meets it: the imported Kraken candles end in January 2023."""
+    command = [sys.executable, "-m", "meta_agent", "replay", "--start", "2023-03-10T12:00"]
+    command += ["--hours", "5", "--datadir", str(imported), "--userdir", str(tmp_path / "r")]
+    result = subprocess.run(
+        command, cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=120, check=False
+    )
+    assert result.returncode == 1, result.stderr[-2000:]
+    assert "error: The recorded candles of BTC/USD span" in result.stderr
+    assert "Traceback" not in result.stderr
 
 
 @pytest.mark.slow
