@@ -3,17 +3,19 @@
 The agent (``freqaimodels/MetaRLModel.py``) returns a target exposure per candle in ``&-action``;
 ``meta_agent.strategy.exposure.TargetExposureStrategy`` realises it with Freqtrade's own
 mechanisms: entries sized by ``custom_stake_amount``, scaling in and out with
-``adjust_trade_position``, and exits. This file only wires features and FreqAI in.
+``adjust_trade_position``, and exits. Entries are marked on the agent's decision candles only
+(``meta_rl.decision_every``; daily as shipped). This file only wires features and FreqAI in.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from pandas import DataFrame
+from pandas import DataFrame, Series
 
 from meta_agent.columns import SIGNAL_PREFIX, TARGET, VALID
 from meta_agent.feeds.runtime import is_trading
+from meta_agent.rl.clock import decision_candles
 from meta_agent.signals.trend_regime import REGIME_TIMEFRAME
 from meta_agent.strategy.exposure import TargetExposureStrategy
 from meta_agent.strategy.features import (
@@ -87,6 +89,14 @@ class MetaRL(TargetExposureStrategy):
         if is_trading(self.config):
             notify_exposure_change(dataframe, metadata["pair"], self.dp.send_msg)
         return dataframe
+
+    def entry_candles(self, dataframe: DataFrame) -> Series:
+        """The agent's decision candles (``meta_rl.decision_every``): a long target marks
+        ``enter_long`` once per decision, and a position a stoploss closed or a lock refused is
+        taken up again at the next decision that still wants it."""
+        every = self.meta_config.decision_every
+        decides = decision_candles(dataframe["date"], self.timeframe, every)
+        return Series(decides, index=dataframe.index)
 
     @property
     def plot_config(self) -> dict[str, Any]:  # type: ignore[override]

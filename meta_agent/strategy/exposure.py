@@ -5,6 +5,14 @@ subclass it, so they trade with identical mechanics: enter above 0 (below 0 shor
 mode) with |target| x the pair's budget, scale in and out with ``adjust_trade_position``, exit
 at 0 or on a change of side. A candle whose ``valid`` column is not 1 keeps what is held.
 
+Entries are marked only on the strategy's entry candles
+(:meth:`TargetExposureStrategy.entry_candles`): every candle by default, the decision candles
+for a strategy that decides on a clock (MetaRL with ``meta_rl.decision_every``). Freqtrade
+opens a position there when none is open, so a position that a stoploss closed, or an entry a
+lock refused, is taken up again at the next decision that still wants it, never between
+decisions. Exits are marked on every valid candle at or below 0, so an exit the exchange did
+not fill is tried again on the next candle.
+
 Risk limits (``meta_rl.risk``) apply to every order: the hard stoploss, Freqtrade's protections,
 the exposure caps and the daily loss cap (:mod:`meta_agent.rl.risk`).
 """
@@ -16,7 +24,7 @@ from typing import Any, ClassVar
 
 from freqtrade.persistence import PairLocks, Trade
 from freqtrade.persistence.pairlock import PairLock
-from pandas import DataFrame
+from pandas import DataFrame, Series
 
 from meta_agent.config import check_stoploss
 from meta_agent.feeds.runtime import is_trading
@@ -123,8 +131,15 @@ class TargetExposureStrategy(MetaStrategy):
     def _allowed(self, pair: str, target: float, current_time: datetime) -> float:
         return allowed_exposure(target, pair, self.risk_view(current_time), self.meta_config.risk)
 
+    def entry_candles(self, dataframe: DataFrame) -> Series:
+        """Bool per candle: may a target away from 0 open a position on it? Every candle here;
+        a strategy that decides on a clock returns its decision candles, so ``enter_long``
+        marks one candle per decision (not every candle of a long stretch) and a re-entry waits
+        for the next decision."""
+        return Series(True, index=dataframe.index)
+
     def populate_entry_trend(self, dataframe: DataFrame, metadata: dict) -> DataFrame:
-        valid = dataframe[self.valid_column] == 1
+        valid = (dataframe[self.valid_column] == 1) & self.entry_candles(dataframe)
         target = dataframe[self.target_column]
         dataframe.loc[valid & (target > 0), ["enter_long", "enter_tag"]] = (1, "long")
         if self.can_short:
