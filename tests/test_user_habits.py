@@ -239,6 +239,10 @@ def test_freqtrades_pair_history_shows_the_backtests_own_decisions(
     shown = shown[shown.index.isin(first_run.index)]
     assert len(shown) == len(first_run)
     pd.testing.assert_series_equal(shown, first_run, check_names=False)
+    # Entry signals on the daily decision candles (23:00 open time) only, not on every candle.
+    dates = pd.to_datetime(frame["date"], utc=True)
+    decides = (dates.dt.hour == 23) & (frame["do_predict"] == 1) & (frame["&-action"] > 0)
+    assert (frame["enter_long"].fillna(0) == 1).tolist() == decides.tolist()
     text = log.read_text()
     assert "Starting training" not in text
     assert "Traceback" not in text, text[-3000:]
