@@ -90,8 +90,13 @@ def bad(setup: dict, **changes: object) -> str:
 
 def test_bad_inputs_stop_before_any_backtest(setup: dict, tmp_path: Path) -> None:
     assert "spans 2018-01-01..2023-12-31" in bad(setup, timerange="20240101-20240301")
-    message = bad(setup, pairs=["ADA/USDT"])
-    assert "No 1h candles for ADA/USDT" in message and "download-data" in message
+    # A pair no data folder can hold (not a coin that happens to be missing from ../shared).
+    message = bad(setup, pairs=["NOSUCHCOIN/USDT"])
+    assert "No 1h candles for NOSUCHCOIN/USDT" in message and "download-data" in message
+    empty = tmp_path / "empty-datadir"
+    empty.mkdir()
+    message = bad(setup, datadir=empty)
+    assert "No 1h candles for BTC/USDT" in message and str(empty) in message
     assert "Did you mean TrendMA" in bad(setup, strategies=["TrendMAA"])
     no_futures = tmp_path / "nofutures.json"
     no_futures.write_text(json.dumps({"meta_rl": {"data_root": str(tmp_path)}}))
