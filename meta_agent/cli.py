@@ -144,7 +144,11 @@ def _evaluate(args: argparse.Namespace) -> int:
         exchange=args.exchange,
         strategies=args.strategies,
         fee=args.fee,
+        portfolio=args.portfolio,
     )
+    if plan.late_pairs:
+        listed = ", ".join(f"{pair} ({first})" for pair, first in plan.late_pairs.items())
+        print(f"later listings, trading once their own warm-up is over: {listed}")
     evaluate(
         plan,
         ["python", "-m", "meta_agent", *sys.argv[1:]],
@@ -369,6 +373,11 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--out", type=Path, default=Path("user_data/evaluation"))
     evaluate.add_argument("--strategies", nargs="+", help="default: MetaRL and every baseline")
     evaluate.add_argument("--fee", type=float, help="per side (default: the exchange's taker fee)")
+    evaluate.add_argument(
+        "--portfolio",
+        action="store_true",
+        help="each strategy as one backtest over all pairs in one wallet (1/N per pair)",
+    )
     _ray_arguments(evaluate, "backtests")
     evaluate.set_defaults(func=_evaluate)
 

@@ -28,6 +28,7 @@ from pydantic import (
 from meta_agent.errors import ConfigError
 from meta_agent.rl.algorithms import SUPPORTED_MODEL_TYPES
 from meta_agent.signals import registry
+from meta_agent.signals.trend_book import TrendBookConfig
 
 SPOT_LEVELS: tuple[float, ...] = (0.0, 0.5, 1.0)
 FUTURES_LEVELS: tuple[float, ...] = (-1.0, -0.5, 0.0, 0.5, 1.0)
@@ -258,6 +259,8 @@ class MetaRLConfig(BaseModel):
             fees on the validation slice at the end of the training window (needs ``base``).
         episode_length: Training episodes of this many decision steps from random starts;
             None: one episode over the whole training window.
+        book: The portfolio trend book (the TrendBook baseline); see
+            :class:`~meta_agent.signals.trend_book.TrendBookConfig`.
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -281,6 +284,7 @@ class MetaRLConfig(BaseModel):
     attribution: bool = True
     attribution_background: int = Field(default=50, ge=5, le=500)
     trend_regime: TrendRegimeConfig = Field(default_factory=TrendRegimeConfig)
+    book: TrendBookConfig = Field(default_factory=TrendBookConfig)
 
     @model_validator(mode="after")
     def _gate_needs_base(self) -> MetaRLConfig:

@@ -10,6 +10,7 @@ from freqtrade.configuration import Configuration
 from freqtrade.enums import RunMode
 from freqtrade.resolvers import ExchangeResolver
 
+from meta_agent.data.universe import universe_pairs
 from meta_agent.errors import SnapshotError
 from meta_agent.offline import load_snapshot, offline_markets
 
@@ -18,11 +19,7 @@ PROJECT_ROOT = Path(__file__).resolve().parents[1]
 REQUIRED = {
     "kraken": ["BTC/USD", "ETH/USD", "XRP/USD", "DOGE/USD"],
     "binance": [
-        "BTC/USDT",
-        "ETH/USDT",
-        "XRP/USDT",
-        "DOGE/USDT",
-        "SOL/USDT",
+        *universe_pairs("USDT"),
         "BTC/USDT:USDT",
         "ETH/USDT:USDT",
         "XRP/USDT:USDT",

@@ -17,7 +17,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
 import pandas as pd
 from freqtrade.data.metrics import (
     calculate_cagr,
@@ -77,14 +76,11 @@ def fills_from_trades(trades: list[dict[str, Any]]) -> list[Fill]:
     return sorted(fills, key=lambda fill: fill.time)
 
 
-def equity_curve(close: pd.Series, fills: list[Fill], starting_balance: float) -> pd.DataFrame:
-    """Equity at every candle's close, holdings marked at the close.
-
-    ``close`` is indexed by candle open time (Freqtrade's convention); a fill at time d is
-    applied before the close of the candle opening at d. Returns ``date``, ``equity``,
-    ``exposure`` (|position value| / equity) and ``in_market`` (bool).
-    """
-    cash = starting_balance
+def holdings(close: pd.Series, fills: list[Fill]) -> pd.DataFrame:
+    """Cash spent or received (``cash``, from 0) and the holding's value (``value``) at every
+    candle's close, indexed by candle open time; a fill at time d is applied before the close
+    of the candle opening at d."""
+    cash = 0.0
     holding = 0.0
     queue = iter(fills)
     pending = next(queue, None)
@@ -95,10 +91,44 @@ def equity_curve(close: pd.Series, fills: list[Fill], starting_balance: float) -
             cash -= pending.side * cost + cost * pending.fee_rate
             holding += pending.side * pending.amount
             pending = next(queue, None)
-        value = holding * float(price)
-        equity = cash + value
-        rows.append((date, equity, abs(value) / equity if equity > 0 else np.nan, holding != 0))
-    return pd.DataFrame(rows, columns=["date", "equity", "exposure", "in_market"])
+        rows.append((date, cash, holding * float(price)))
+    return pd.DataFrame(rows, columns=["date", "cash", "value"]).set_index("date")
+
+
+def _curve(starting_balance: float, cash: pd.Series, values: pd.DataFrame) -> pd.DataFrame:
+    equity = starting_balance + cash + values.sum(axis=1)
+    gross = values.abs().sum(axis=1)
+    exposure = (gross / equity).where(equity > 0)
+    in_market = (values != 0).any(axis=1)
+    frame = pd.DataFrame({"equity": equity, "exposure": exposure, "in_market": in_market})
+    return frame.rename_axis("date").reset_index()
+
+
+def equity_curve(close: pd.Series, fills: list[Fill], starting_balance: float) -> pd.DataFrame:
+    """Equity at every candle's close, holdings marked at the close.
+
+    ``close`` is indexed by candle open time (Freqtrade's convention); a fill at time d is
+    applied before the close of the candle opening at d. Returns ``date``, ``equity``,
+    ``exposure`` (|position value| / equity) and ``in_market`` (bool).
+    """
+    held = holdings(close, fills)
+    return _curve(starting_balance, held["cash"], held[["value"]])
+
+
+def portfolio_curve(
+    closes: dict[str, pd.Series], fills: dict[str, list[Fill]], starting_balance: float
+) -> pd.DataFrame:
+    """One wallet's equity over several pairs: every pair's holding marked at its own close
+    (the last known one where a pair has no candle), cash shared. Columns as
+    :func:`equity_curve`; ``exposure`` is the gross value of all holdings over equity."""
+    dates = pd.DatetimeIndex(sorted(set().union(*(close.index for close in closes.values()))))
+    cash = pd.Series(0.0, index=dates)
+    values = {}
+    for pair, close in closes.items():
+        held = holdings(close, fills.get(pair, [])).reindex(dates).ffill().fillna(0.0)
+        cash += held["cash"]
+        values[pair] = held["value"]
+    return _curve(starting_balance, cash, pd.DataFrame(values, index=dates))
 
 
 def time_under_water(equity: pd.Series) -> float:

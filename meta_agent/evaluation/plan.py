@@ -28,6 +28,8 @@ from meta_agent.strategy.trend import settle_days
 #: The strategies an evaluation compares MetaRL with, by the class names of ``strategies/``.
 BASELINES: tuple[str, ...] = (
     "BuyAndHold",
+    "EqualWeightHold",
+    "TrendBook",
     "EqualWeightVote",
     "StackingBaseline",
     "TrendRegime",
@@ -55,6 +57,8 @@ STRESS_WINDOWS: dict[str, tuple[str, str]] = {
     "luna-2022-05": ("2022-05-05", "2022-05-21"),
     "ftx-2022-11": ("2022-11-05", "2022-11-16"),
 }
+#: The label of a portfolio evaluation's one backtest over all pairs (its records' ``pair``).
+PORTFOLIO = "portfolio"
 
 
 class EvaluationInputError(MetaRLError):
@@ -81,6 +85,22 @@ class Plan:
     #: Where the sources read ``external/`` and ``<reference_exchange>/futures``: the config's
     #: ``meta_rl.data_root`` if set, else the folder holding ``datadir`` (see :func:`feed_root`).
     feed_root: Path | None = None
+    #: One backtest per strategy over all pairs in one wallet (1/N of it per pair), instead of
+    #: one backtest per strategy and pair, each with its own wallet.
+    portfolio: bool = False
+    #: Pairs whose data starts inside the history a strategy wants before the timerange (a
+    #: portfolio's later listings): they trade once their own warm-up is over.
+    late_pairs: dict[str, str] = field(default_factory=dict)
+
+    def units(self) -> list[tuple[str, list[str]]]:
+        """What one backtest covers: (label, pairs) per pair, or one ``portfolio`` of all."""
+        if self.portfolio:
+            return [(PORTFOLIO, list(self.pairs))]
+        return [(pair, [pair]) for pair in self.pairs]
+
+    def pairs_of(self, unit: str) -> list[str]:
+        """The pairs of the backtest labelled ``unit`` (a pair, or ``portfolio``)."""
+        return list(self.pairs) if unit == PORTFOLIO else [unit]
 
     @property
     def config_hash(self) -> str:
@@ -111,10 +131,11 @@ class Plan:
 
     def overrides(self, pair: str | None = None, strategy: str = "MetaRL") -> dict[str, Any]:
         """Config laid over the user's for ``strategy``: the evaluated exchange and one pair
-        (or all), the whole wallet for it; FreqAI with the evaluation's own identifier for the
-        RL agents (MetaRL, StockRL), off for every other strategy; the sources' data root
-        (:attr:`feed_root`), so that they read the data beside ``--datadir``."""
-        pairs = [pair] if pair else self.pairs
+        (or all, or ``portfolio``: all in one wallet), the whole wallet for it; FreqAI with
+        the evaluation's own identifier for the RL agents (MetaRL, StockRL), off for every
+        other strategy; the sources' data root (:attr:`feed_root`), so that they read the data
+        beside ``--datadir``."""
+        pairs = self.pairs_of(pair) if pair else self.pairs
         freqai: dict[str, Any] = {"enabled": False}
         extra: dict[str, Any] = {}
         if strategy == "MetaRL":
@@ -145,6 +166,18 @@ class Plan:
         edges = pd.date_range(self.start, self.end, freq=pd.Timedelta(days=days))
         bounds = [*edges, self.end] if edges[-1] < self.end else list(edges)
         return [(f"{a:%Y-%m-%d}", f"{b:%Y-%m-%d}") for a, b in itertools.pairwise(bounds)]
+
+    def years(self) -> list[tuple[str, str, str]]:
+        """(``year-YYYY``, start, end) of each calendar year wholly inside the timerange."""
+        years = []
+        for year in range(self.start.year, self.end.year + 1):
+            a, b = (
+                pd.Timestamp(f"{year}-01-01", tz="UTC"),
+                pd.Timestamp(f"{year + 1}-01-01", tz="UTC"),
+            )
+            if a >= self.start and b <= self.end + pd.Timedelta(days=1):
+                years.append((f"year-{year}", f"{a:%Y-%m-%d}", f"{min(b, self.end):%Y-%m-%d}"))
+        return years
 
     def stress_windows(self) -> dict[str, tuple[str, str]]:
         inside = {}
@@ -198,8 +231,15 @@ def make_plan(
     exchange: str | None = None,
     strategies: list[str] | None = None,
     fee: float | None = None,
+    portfolio: bool = False,
 ) -> Plan:
-    """Validate the request; raise EvaluationInputError before anything runs."""
+    """Validate the request; raise EvaluationInputError before anything runs.
+
+    In a ``portfolio`` evaluation a pair whose data starts after the warm-up or training
+    history the strategies want (a later listing) is accepted and named in
+    :attr:`Plan.late_pairs`: it enters once its own history suffices. Its data must still
+    reach the end of the timerange.
+    """
     config = _merged(configs)
     name = exchange or config.get("exchange", {}).get("name", "")
     stake = pairs[0].split("/")[1].split(":")[0] if pairs else config.get("stake_currency", "")
@@ -232,11 +272,16 @@ def make_plan(
     train = pd.Timedelta(days=float(freqai.get("train_period_days", 0)))
     timeframes = ["1h", *freqai.get("feature_parameters", {}).get("include_timeframes", [])]
     history = dict.fromkeys(timeframes, (train, "training history"))
-    if "TrendRegime" in chosen:
-        warm_up = pd.Timedelta(days=settle_days(meta.trend_regime))
-        if warm_up > history.get("1d", (pd.Timedelta(0), ""))[0]:
-            history["1d"] = (warm_up, "TrendRegime's warm-up")
+    warm_ups = {
+        "TrendRegime": settle_days(meta.trend_regime),
+        "TrendBook": meta.book.startup_days(),
+    }
+    for strategy, days in warm_ups.items():
+        warm_up = pd.Timedelta(days=days)
+        if strategy in chosen and warm_up > history.get("1d", (pd.Timedelta(0), ""))[0]:
+            history["1d"] = (warm_up, f"{strategy}'s warm-up")
     span: dict[str, tuple[str, str]] = {}
+    late: dict[str, str] = {}
     for pair in pairs:
         for timeframe, (needs_history, reason) in history.items():
             path = Path(datadir) / pair_filename(pair, timeframe)
@@ -251,7 +296,10 @@ def make_plan(
             first, last = dates.iloc[0], dates.iloc[-1]
             if timeframe == "1h":
                 span[pair] = (f"{first:%Y-%m-%d %H:%M}", f"{last:%Y-%m-%d %H:%M}")
-            if first > start - needs_history or last < end - pd.Timedelta("1D"):
+            short = first > start - needs_history
+            if portfolio and short and first < start and last >= end - pd.Timedelta("1D"):
+                late.setdefault(pair, f"{first:%Y-%m-%d}")
+            elif short or last < end - pd.Timedelta("1D"):
                 raise EvaluationInputError(
                     f"{pair} {timeframe} data spans {first:%Y-%m-%d}..{last:%Y-%m-%d}, but the "
                     f"evaluation needs {start - needs_history:%Y-%m-%d}..{end:%Y-%m-%d} "
@@ -287,6 +335,8 @@ def make_plan(
         out=Path(out),
         data_span=span,
         feed_root=root,
+        portfolio=portfolio,
+        late_pairs=late,
     )
 
 

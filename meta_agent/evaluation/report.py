@@ -87,7 +87,7 @@ def write_report(
     models stored one; one file, nothing fetched from the network."""
     records = pd.DataFrame(summary["records"])
     figures: list[go.Figure] = []
-    for pair in plan.pairs:
+    for pair, _ in plan.units():
         figures += [_equity_figure(curves, pair), _drawdown_figure(curves, pair)]
         if ("MetaRL", pair) in curves:
             figures.append(_exposure_figure(curves[("MetaRL", pair)], pair))
@@ -97,7 +97,12 @@ def write_report(
     folds = records[records["period"].str.startswith("fold-")].pivot_table(
         index=["period", "start", "end"], columns="strategy", values="total_return"
     )
-    stress = records[~records["period"].isin(["whole"]) & ~records["period"].str.startswith("fold")]
+    years = records[records["period"].str.startswith("year-")].pivot_table(
+        index=["period", "start", "end"], columns="strategy", values="sharpe"
+    )
+    stress = records[
+        ~records["period"].isin(["whole"]) & ~records["period"].str.startswith(("fold", "year-"))
+    ]
     parts = [
         "<html><head><meta charset='utf-8'><title>MetaRL evaluation</title>",
         "<style>body{font-family:sans-serif;margin:2em} table{border-collapse:collapse}"
@@ -115,6 +120,8 @@ def write_report(
         "<h2>Total return per walk-forward fold</h2>",
         _html_table(folds.reset_index()),
     ]
+    if not years.empty:
+        parts += ["<h2>Sharpe per calendar year</h2>", _html_table(years.reset_index())]
     if not stress.empty:
         columns = ["strategy", "pair", "period", "total_return", "max_drawdown"]
         parts += ["<h2>Stress windows</h2>", _html_table(stress[columns])]

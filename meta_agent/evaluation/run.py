@@ -3,8 +3,10 @@
 Each strategy x pair is one offline Freqtrade backtest with its own wallet (a subprocess, so
 FreqAI's and Freqtrade's state never leaks from one run to the next) and the same data, fee,
 stake and timerange. A pair's figures are therefore its own: with a shared wallet, one pair's
-stakes would grow and shrink with the other pair's results. Metrics come from each run's
-exported trades (:mod:`meta_agent.evaluation.metrics`).
+stakes would grow and shrink with the other pair's results. With ``--portfolio`` each strategy
+is instead one backtest over all pairs in one wallet (1/N of it per pair, the rest in cash),
+reported as the pair ``portfolio``. Metrics come from each run's exported trades
+(:mod:`meta_agent.evaluation.metrics`).
 
 The backtests run one after another in this process, or as Ray tasks on every core or on a
 cluster (:mod:`meta_agent.rl.parallel`). With Ray, MetaRL's walk-forward trainings are tasks of
@@ -35,10 +37,11 @@ from meta_agent.evaluation.metrics import (
     compute_metrics,
     equity_curve,
     fills_from_trades,
+    portfolio_curve,
     trade_table,
     window,
 )
-from meta_agent.evaluation.plan import FREQAI_STRATEGIES, Plan
+from meta_agent.evaluation.plan import FREQAI_STRATEGIES, PORTFOLIO, Plan
 from meta_agent.offline import backtest_command
 from meta_agent.rl.parallel import Job, call_process, ray_session, run_tasks
 from meta_agent.rl.train_jobs import TrainingPlan, record_models, shares_per_pair, train_share
@@ -123,30 +126,50 @@ def metarl_trainings(plan: Plan, slots: int) -> list[Job]:
     parts = shares_per_pair(slots, len(plan.pairs))
     jobs = []
     for pair in plan.pairs:
+        unit = PORTFOLIO if plan.portfolio else pair
         training = TrainingPlan(
-            tuple(backtest_args(plan, "MetaRL", pair)), (pair,), plan.out / "training"
+            tuple(backtest_args(plan, "MetaRL", unit)), (pair,), plan.out / "training"
         )
         jobs += [Job(job.name, (train_share, *job.args)) for job in training.jobs(parts)]
     return jobs
 
 
-def pair_curve(plan: Plan, stats: dict[str, Any], pair: str) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The pair's equity curve on its own wallet, and its closed trades."""
+def _closes(plan: Plan, pair: str) -> pd.Series:
+    """The pair's 1h closes from the start through the candle at the end, where Freqtrade's
+    backtest force-exits what is still open (so the curve pays that exit's fee)."""
     candles = load_pair_history(pair, "1h", plan.datadir, data_format="feather")
-    candles = candles[(candles["date"] >= plan.start) & (candles["date"] < plan.end)]
-    trades = [t for t in stats["trades"] if t["pair"] == pair]
+    candles = candles[(candles["date"] >= plan.start) & (candles["date"] <= plan.end)]
+    return candles.set_index("date")["close"]
+
+
+def pair_curve(plan: Plan, stats: dict[str, Any], pair: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The equity curve of one backtest's wallet and its closed trades: one pair's, or the
+    ``portfolio``'s over all pairs (its ``close`` column is the first pair's)."""
     wallet = stats["starting_balance"]
-    curve = equity_curve(candles.set_index("date")["close"], fills_from_trades(trades), wallet)
-    curve["close"] = candles["close"].to_numpy()
+    if pair == PORTFOLIO:
+        closes = {name: _closes(plan, name) for name in plan.pairs}
+        by_pair = {
+            name: fills_from_trades([t for t in stats["trades"] if t["pair"] == name])
+            for name in plan.pairs
+        }
+        curve = portfolio_curve(closes, by_pair, wallet)
+        first = closes[plan.pairs[0]].reindex(curve["date"]).ffill()
+        curve["close"] = first.to_numpy()
+        return curve, trade_table(stats["trades"])
+    close = _closes(plan, pair)
+    trades = [t for t in stats["trades"] if t["pair"] == pair]
+    curve = equity_curve(close, fills_from_trades(trades), wallet)
+    curve["close"] = close.to_numpy()
     return curve, trade_table(trades)
 
 
 def periods(plan: Plan) -> list[tuple[str, str, str]]:
-    """(name, start, end): the whole timerange, each fold, each stress window inside it."""
+    """(name, start, end): the whole timerange, each fold, each calendar year and each stress
+    window inside it."""
     whole = [("whole", f"{plan.start:%Y-%m-%d}", f"{plan.end:%Y-%m-%d}")]
     folds = [(f"fold-{i + 1}", a, b) for i, (a, b) in enumerate(plan.folds())]
     stress = [(name, a, b) for name, (a, b) in plan.stress_windows().items()]
-    return whole + folds + stress
+    return whole + folds + plan.years() + stress
 
 
 def pair_records(
@@ -183,7 +206,7 @@ def evaluate(
 
     console = console or Console()
     plan.out.mkdir(parents=True, exist_ok=True)
-    keys = [(strategy, pair) for strategy in plan.strategies for pair in plan.pairs]
+    keys = [(strategy, unit) for strategy in plan.strategies for unit, _ in plan.units()]
     results: dict[tuple[str, str], tuple[pd.DataFrame, list[dict[str, Any]]]] = {}
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
     with ExitStack() as stack:
@@ -241,11 +264,18 @@ def evaluate(
         "fee": plan.fee,
         "timerange": plan.timerange,
         "data_span": plan.data_span,
+        "portfolio": plan.portfolio,
+        "late_pairs": plan.late_pairs,
         "records": records,
     }
     (plan.out / "summary.json").write_text(json.dumps(_finite(summary), indent=1, default=str))
     write_report(plan, summary, curves, plan.out / "report.html")
-    title = f"Ranking by Sharpe, {plan.timerange}, mean over {', '.join(plan.pairs)}"
+    where = (
+        f"one wallet over {len(plan.pairs)} pairs"
+        if plan.portfolio
+        else f"mean over {', '.join(plan.pairs)}"
+    )
+    title = f"Ranking by Sharpe, {plan.timerange}, {where}"
     console.print(ranking_table(records, title))
     console.print(f"summary: {plan.out / 'summary.json'}   report: {plan.out / 'report.html'}")
     return summary

@@ -131,6 +131,12 @@ class TargetExposureStrategy(MetaStrategy):
     def _allowed(self, pair: str, target: float, current_time: datetime) -> float:
         return allowed_exposure(target, pair, self.risk_view(current_time), self.meta_config.risk)
 
+    def rebalance_band(self, target: float) -> float:
+        """No-trade band for resizing a position towards ``target``, in fractions of the pair's
+        budget: ``meta_rl.rebalance_threshold`` (a strategy whose targets are small fractions,
+        like the volatility-sized book, sets a band relative to its target)."""
+        return self.meta_config.rebalance_threshold
+
     def entry_candles(self, dataframe: DataFrame) -> Series:
         """Bool per candle: may a target away from 0 open a position on it? Every candle here;
         a strategy that decides on a clock returns its decision candles, so ``enter_long``
@@ -217,11 +223,17 @@ class TargetExposureStrategy(MetaStrategy):
         if target is None or trade.has_open_orders:
             return None
         # In margin terms: notional exposure x budget needs budget / leverage of stake.
-        return rebalance_amount(
+        position_value = trade.amount * current_rate / trade.leverage
+        amount = rebalance_amount(
             target_exposure=self._allowed(trade.pair, target, current_time),
-            position_value=trade.amount * current_rate / trade.leverage,
+            position_value=position_value,
             budget=self._budget() / trade.leverage,
-            threshold=self.meta_config.rebalance_threshold,
+            threshold=self.rebalance_band(target),
             min_stake=min_stake,
             max_stake=max_stake,
         )
+        if amount is None or amount >= 0 or position_value <= 0:
+            return amount
+        # Freqtrade sells the share |amount| / trade.stake_amount of the position: a reduction
+        # is stake at cost, not at today's value. Sell the share of today's value instead.
+        return amount * trade.stake_amount / position_value

@@ -14,6 +14,7 @@ from meta_agent.evaluation.metrics import (
     compute_metrics,
     equity_curve,
     fee_share,
+    portfolio_curve,
     profit_factor,
     time_under_water,
     window,
@@ -36,6 +37,23 @@ def test_equity_curve_by_hand() -> None:
     np.testing.assert_allclose(curve["equity"], [999.0, 1009.0, 1018.79, 1018.79])
     np.testing.assert_allclose(curve["exposure"].iloc[:2], [100 / 999, 110 / 1009])
     assert curve["in_market"].tolist() == [True, True, False, False]
+
+
+def test_portfolio_curve_shares_one_wallet_and_marks_each_pair_at_its_close() -> None:
+    btc = pd.Series([100.0, 110.0, 120.0], index=hours(3))
+    sol = pd.Series([10.0, 5.0], index=hours(3)[[0, 2]])  # no candle at 01:00
+    fills = {
+        "BTC": [Fill(T0, +1, 2.0, 100.0, 0.0)],  # 200 of the 1000
+        "SOL": [Fill(T0, +1, 10.0, 10.0, 0.01)],  # 100, fee 1
+    }
+    curve = portfolio_curve({"BTC": btc, "SOL": sol}, fills, 1000.0)
+    # 00:00: 699 cash + 200 + 100; 01:00: SOL held at its last close (10); 02:00: SOL at 5.
+    np.testing.assert_allclose(curve["equity"], [999.0, 1019.0, 989.0])
+    np.testing.assert_allclose(curve["exposure"], [300 / 999, 320 / 1019, 290 / 989])
+    assert curve["in_market"].all()
+    alone = equity_curve(btc, fills["BTC"], 1000.0)
+    np.testing.assert_allclose(portfolio_curve({"BTC": btc}, fills, 1000.0)["equity"],
+                               alone["equity"])  # fmt: skip
 
 
 def test_short_positions_gain_when_price_falls() -> None:
