@@ -3,18 +3,29 @@ commands come only from listed users."""
 
 from __future__ import annotations
 
+import io
 import json
+import os
 import re
 import subprocess
 import sys
 from pathlib import Path
 from typing import Any
 
+import freqtrade.main
 import pytest
 import yaml
 
+from meta_agent.cli import main
 from meta_agent.errors import ConfigError
-from meta_agent.security import DEFAULT_JWT_SECRET, check_api_server, check_telegram
+from meta_agent.security import (
+    DEFAULT_JWT_SECRET,
+    api_server_problems,
+    check_api_server,
+    check_freqtrade_command,
+    check_telegram,
+    starts_api_server,
+)
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 SECRET_KEYS = {"key", "secret", "password", "jwt_secret_key", "ws_token", "token", "chat_id"}
@@ -181,45 +192,216 @@ def api(**settings: Any) -> dict[str, Any]:
     return {"api_server": {"enabled": True, "listen_ip_address": "127.0.0.1", **settings}}
 
 
-def test_loopback_or_disabled_api_needs_nothing() -> None:
-    check_api_server(api(password=""))
-    check_api_server({"api_server": {"enabled": False, "listen_ip_address": "0.0.0.0"}})
-
-
 STRONG = "correct-" + "horse-battery"  # split: the committed-secret scan reads this file
-JWT = "j" * 40
+JWT = "jwt-of-" + "this-bot-" * 4
 NAME = "freqtrader-bot"
+UI = "https://ui.example.com"
+WEAK = {"username": "", "password": "x", "CORS_origins": ["*"]}
 
 
 def exposed(**settings: Any) -> dict[str, Any]:
     return api(**{"listen_ip_address": "0.0.0.0", "username": "freqtrader"} | settings)
 
 
-def test_exposed_api_without_password_or_own_jwt_secret_is_refused() -> None:
-    with pytest.raises(
-        ConfigError, match=r"listens on 0\.0\.0\.0.*`api_server\.password` is empty"
-    ):
-        check_api_server(exposed(password=""))
-    with pytest.raises(ConfigError, match="public default"):
-        check_api_server(exposed(password=STRONG, jwt_secret_key=DEFAULT_JWT_SECRET))
-    check_api_server(exposed(password=STRONG, jwt_secret_key=JWT))
+@pytest.mark.parametrize("address", ["127.0.0.1", "127.0.0.5", "::1", "localhost", "LOCALHOST"])
+def test_loopback_api_needs_nothing_more_than_freqtrade_asks(address: str) -> None:
+    check_api_server(api(listen_ip_address=address, **WEAK))
+    check_api_server(api(listen_ip_address=address, **WEAK), standalone=True)
+
+
+def test_a_disabled_api_needs_nothing_unless_the_webserver_starts_it() -> None:
+    config = exposed(enabled=False, **WEAK)
+    check_api_server(config)
+    with pytest.raises(ConfigError, match=r"listens on 0\.0\.0\.0"):
+        check_api_server(config, standalone=True)
+
+
+def test_an_exposed_api_with_strong_settings_is_accepted() -> None:
+    for address in ("0.0.0.0", "::", "192.168.1.20", "bot.example.com"):
+        config = exposed(listen_ip_address=address, password=STRONG, jwt_secret_key=JWT)
+        check_api_server(config | {"CORS_origins": [UI]})
+    assert api_server_problems(exposed(password=STRONG, jwt_secret_key=JWT)["api_server"]) == []
+
+
+def test_the_refusal_is_one_line_naming_each_failing_key_and_what_it_allows() -> None:
+    with pytest.raises(ConfigError) as refused:
+        check_api_server(exposed(**WEAK))
+    message = str(refused.value)
+    assert "\n" not in message
+    assert message.startswith("Refusing to start: the API server listens on 0.0.0.0")
+    for key, allowed in [
+        ("username", "any name"),
+        ("password", "at least 12 characters, not only whitespace, not one repeated character"),
+        ("jwt_secret_key", "at least 32 characters of your own, not Freqtrade's default"),
+        ("CORS_origins", "exact origins, no `*`"),
+    ]:
+        assert re.search(rf"`api_server\.{key}` [^;]*\(allowed: {re.escape(allowed)}", message)
 
 
 @pytest.mark.parametrize(
-    ("settings", "problem"),
+    ("password", "problem"),
     [
-        ({"password": "x"}, r"`api_server\.password` has 1 characters \(at least 12 required\)"),
-        ({"password": "s3cret-" + "pw12"}, r"has 11 characters"),
-        ({"username": NAME, "password": NAME}, "equals `api_server.user"),
-        ({"username": "", "password": STRONG}, r"`api_server\.username` is empty"),
+        pytest.param("", "is empty", id="empty"),
+        pytest.param(" " * 16, "is only whitespace", id="whitespace"),
+        pytest.param("\t \n" * 5, "is only whitespace", id="mixed-whitespace"),
+        pytest.param("x", "has 1 characters", id="one-character"),
+        pytest.param("s3cret-" + "pw12", "has 11 characters", id="eleven-characters"),
+        pytest.param("z" * 20, "repeats one character", id="repeated"),
+        pytest.param("pass" + "word1234", "is a common password", id="common"),
+        pytest.param("Freq" + "trade2024!!", "is a common password", id="common-with-digits"),
+        pytest.param(" letmein" + "123456 ", "is a common password", id="common-padded"),
+        pytest.param("1234567" + "89012", "is a common password", id="digit-run"),
+        pytest.param(NAME, "equals `api_server.username`", id="the-username"),
+        pytest.param(NAME.upper(), "equals `api_server.username`", id="the-username-upper"),
     ],
 )
-def test_exposed_api_needs_a_strong_password_and_a_username(
-    settings: dict[str, str], problem: str
+def test_an_exposed_api_refuses_each_kind_of_weak_password(password: str, problem: str) -> None:
+    settings = {"username": NAME, "password": password, "jwt_secret_key": JWT}
+    with pytest.raises(ConfigError, match=rf"`api_server\.password` {re.escape(problem)} "):
+        check_api_server(exposed(**settings))
+    check_api_server(api(**settings))  # loopback: Freqtrade's own rules
+
+
+def test_an_exposed_api_needs_a_username() -> None:
+    for username, problem in [("", "is empty"), ("   ", "is only whitespace")]:
+        with pytest.raises(ConfigError, match=rf"`api_server\.username` {problem} \(allowed"):
+            check_api_server(exposed(username=username, password=STRONG, jwt_secret_key=JWT))
+
+
+@pytest.mark.parametrize(
+    ("jwt_secret_key", "problem"),
+    [
+        pytest.param(None, "is empty or Freqtrade's public default", id="absent"),
+        pytest.param("", "is empty or Freqtrade's public default", id="empty"),
+        pytest.param(DEFAULT_JWT_SECRET, "is empty or Freqtrade's public default", id="default"),
+        pytest.param("k" * 31, "has 31 characters", id="short"),
+        pytest.param(STRONG * 2, "equals `api_server.password`", id="the-password"),
+    ],
+)
+def test_an_exposed_api_needs_its_own_long_jwt_secret(
+    jwt_secret_key: str | None, problem: str
 ) -> None:
-    with pytest.raises(ConfigError, match=problem):
-        check_api_server(exposed(jwt_secret_key=JWT, **settings))
-    check_api_server(api(jwt_secret_key=JWT, **settings))  # loopback: Freqtrade's own rules
+    config = exposed(password=STRONG * 2)
+    if jwt_secret_key is not None:
+        config["api_server"]["jwt_secret_key"] = jwt_secret_key
+    with pytest.raises(ConfigError, match=rf"`api_server\.jwt_secret_key` {re.escape(problem)} "):
+        check_api_server(config)
+    assert len(api_server_problems(config["api_server"])) == 1  # the password passes
+
+
+@pytest.mark.parametrize("origins", [["*"], [UI, "*"], [" * "], ["https://*.example.com"]])
+def test_an_exposed_api_refuses_a_wildcard_cors_origin(origins: list[str]) -> None:
+    with pytest.raises(ConfigError, match=r"`api_server\.CORS_origins` holds \["):
+        check_api_server(exposed(password=STRONG, jwt_secret_key=JWT, CORS_origins=origins))
+
+
+@pytest.mark.parametrize(
+    ("command", "enabled", "starts"),
+    [
+        ("webserver", False, True),
+        ("webserver", True, True),
+        ("trade", True, True),
+        ("trade", False, False),
+        ("backtesting", True, False),
+        ("show-config", True, False),
+        (None, True, False),
+    ],
+)
+def test_which_freqtrade_commands_start_the_api_server(
+    command: str | None, enabled: bool, starts: bool
+) -> None:
+    assert starts_api_server(command, {"api_server": {"enabled": enabled}}) is starts
+
+
+@pytest.fixture
+def no_freqtrade_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in list(os.environ):
+        if name.startswith("FREQTRADE__"):
+            monkeypatch.delenv(name)
+
+
+def config_file(folder: Path, name: str = "api.json", **settings: Any) -> str:
+    path = folder / name
+    path.write_text(json.dumps(exposed(listen_port=8080, **settings)))
+    return str(path)
+
+
+@pytest.mark.usefixtures("no_freqtrade_environment")
+@pytest.mark.parametrize(
+    ("argv", "refused"),
+    [
+        (["webserver"], True),
+        (["webserver", "-v", "--userdir", "user_data"], True),
+        (["trade", "--strategy", "MetaRL", "--dry-run"], True),
+        (["backtesting", "--strategy", "MetaRL"], False),
+        (["show-config"], False),
+        (["webserver", "--help"], False),  # argparse prints the help and exits: nothing starts
+    ],
+)
+def test_the_launcher_checks_the_commands_that_start_the_api_server(
+    tmp_path: Path, argv: list[str], refused: bool
+) -> None:
+    command = [*argv, "--config", config_file(tmp_path, **WEAK)]
+    if refused:
+        with pytest.raises(ConfigError, match=r"listens on 0\.0\.0\.0, beyond this machine"):
+            check_freqtrade_command(command)
+    else:
+        check_freqtrade_command(command)
+
+
+@pytest.mark.usefixtures("no_freqtrade_environment")
+def test_the_launcher_checks_the_merged_config(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    weak = config_file(tmp_path, "weak.json", **WEAK)
+    settings = {"password": STRONG, "jwt_secret_key": JWT, "CORS_origins": [UI]}
+    strong = config_file(tmp_path, "strong.json", **settings)
+    check_freqtrade_command(["webserver", "--config", weak, "--config", strong])  # later wins
+    with pytest.raises(ConfigError):
+        check_freqtrade_command(["webserver", "--config", strong, "--config", weak])
+    monkeypatch.setenv("FREQTRADE__API_SERVER__LISTEN_IP_ADDRESS", "127.0.0.1")
+    check_freqtrade_command(["webserver", "--config", weak])
+    monkeypatch.setenv("FREQTRADE__API_SERVER__LISTEN_IP_ADDRESS", "0.0.0.0")
+    monkeypatch.setenv("FREQTRADE__API_SERVER__PASSWORD", "x")
+    with pytest.raises(ConfigError, match=r"`api_server\.password` has 1 characters"):
+        check_freqtrade_command(["webserver", "--config", strong])
+    disabled = config_file(tmp_path, "disabled.json", enabled=False, **WEAK)
+    check_freqtrade_command(["trade", "--config", disabled])
+    monkeypatch.setenv("FREQTRADE__API_SERVER__ENABLED", "true")
+    with pytest.raises(ConfigError):
+        check_freqtrade_command(["trade", "--config", disabled])
+
+
+@pytest.mark.usefixtures("no_freqtrade_environment")
+def test_the_launcher_reads_a_config_from_stdin_and_leaves_it_to_freqtrade(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    text = json.dumps(exposed(**WEAK))
+    monkeypatch.setattr(sys, "stdin", io.StringIO(text))
+    with pytest.raises(ConfigError):
+        check_freqtrade_command(["webserver", "--config", "-"])
+    assert sys.stdin.read() == text
+
+
+@pytest.mark.usefixtures("no_freqtrade_environment")
+def test_the_launcher_leaves_a_missing_config_to_freqtrade(tmp_path: Path) -> None:
+    check_freqtrade_command(["webserver", "--config", str(tmp_path / "missing.json")])
+
+
+@pytest.mark.usefixtures("no_freqtrade_environment")
+def test_a_weak_webserver_through_the_launcher_exits_1_before_freqtrade_starts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    started: list[list[str]] = []
+    monkeypatch.setattr(freqtrade.main, "main", started.append)
+    weak = ["webserver", "--config", config_file(tmp_path, enabled=False, **WEAK)]
+    assert main(["freqtrade", "--offline", "--", *weak]) == 1
+    assert started == []
+    err = capsys.readouterr().err.splitlines()
+    assert len(err) == 1 and err[0].startswith("error: Refusing to start: the API server listens")
+    strong = config_file(tmp_path, "strong.json", password=STRONG, jwt_secret_key=JWT)
+    assert main(["freqtrade", "--offline", "--", "webserver", "--config", strong]) == 0
+    assert started == [["webserver", "--config", strong]]
 
 
 def test_telegram_commands_need_listed_users() -> None:
@@ -229,11 +411,6 @@ def test_telegram_commands_need_listed_users() -> None:
     with pytest.raises(ConfigError, match=r"is empty.*AUTHORIZED_USERS"):
         check_telegram({"telegram": {"enabled": True, "authorized_users": []}})
     check_telegram({"telegram": {"enabled": True, "authorized_users": ["123456789"]}})
-
-
-def test_an_empty_jwt_secret_counts_as_unset() -> None:
-    with pytest.raises(ConfigError, match="empty or Freqtrade's public default"):
-        check_api_server(exposed(password=STRONG, jwt_secret_key=""))
 
 
 def test_docker_compose_keeps_secrets_in_a_git_ignored_env_file() -> None:
