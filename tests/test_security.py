@@ -52,43 +52,52 @@ def secrets_in(node: Any, path: str = "") -> list[str]:
     return found
 
 
-_CREDENTIAL_KEYS = "|".join(
-    (
-        r"api_?key",
-        r"private_?key",
-        r"secret(?:_?key)?",
-        "password",
-        "passphrase",
-        "jwt_secret_key",
-        "ws_token",
-        "token",
-        "key",
-        "uid",
-    )
+#: Names that hold a credential: ending in one of these words, in any case and inside longer
+#: identifiers (``KRAKEN_SECRET``, ``apiSecret``, ``privateKey``, ``db_password``, ``ws_token``);
+#: ``key`` and ``uid`` only alone or after ``__`` (``FREQTRADE__EXCHANGE__KEY``), since
+#: ``sort_key`` or ``uuid`` hold none.
+_CREDENTIAL_NAME = (
+    r"(?<![\w-])(?:[\w-]*(?:secret|password|passwd|passphrase|token|api_?key|private_?key|"
+    r"secret_?key|access_?key)|(?:[\w-]*__)?(?:key|uid))(?![\w-])"
 )
-#: Each pattern's last group is the secret. Values shorter than 8 characters, references to the
-#: environment (``${VAR}``) and redactions (``***``) are not secrets.
+#: A secret has no whitespace, no reference to the environment (``${VAR}``, ``$VAR``), no
+#: redaction (``***``), no interpolation (``f"{token}"``) and no ``<your key>``.
+_QUOTED_VALUE = r"""[^\s"'$*{}<>]{8,}"""
+#: ... and, unquoted, no brackets, commas or comments either (``os.environ["KEY"]``).
+_UNQUOTED_VALUE = r"""[^\s"'$*{}<>\[\](),;#]{8,}"""
+#: Each pattern's group ``value`` is the secret; shorter than 8 characters it is none.
 SECRET_PATTERNS: dict[str, re.Pattern[str]] = {
+    # Python, JSON, JavaScript, YAML, TOML or a shell; any string prefix (f"…", b'…', rb"…").
     "credential": re.compile(
-        rf"""(?i)["']?\b({_CREDENTIAL_KEYS})\b["']?\s*[:=]\s*["']([^"'\s$*{{<]{{8,}})["']"""
+        rf"""(?i){_CREDENTIAL_NAME}["']?\s*(?::|:?=)\s*[rbuft]{{0,2}}"""
+        rf"""["'](?P<value>{_QUOTED_VALUE})["']"""
     ),
-    "YAML credential": re.compile(
-        rf"""(?im)^\s*({_CREDENTIAL_KEYS})\s*:\s*([^\s"'#{{}}\[\]$*<]{{8,}})\s*$"""
+    # YAML (``apiSecret: …``), .env and shells (``export NAME=…``), Compose (``- NAME=…``).
+    "unquoted credential": re.compile(
+        rf"""(?im)^[ \t]*(?:export[ \t]+|-[ \t]+)?["']?{_CREDENTIAL_NAME}["']?"""
+        rf"""(?:[ \t]*:[ \t]*|=)(?P<value>{_UNQUOTED_VALUE})[ \t]*(?:\#.*)?$"""
     ),
     "webhook URL": re.compile(
-        r"(?i)(hooks\.slack\.com/services/[\w/]{8,}|discord(?:app)?\.com/api/webhooks/\d+/"
-        r"[\w-]{8,}|api\.telegram\.org/bot\d+:[\w-]{8,})"
+        r"(?i)(?P<value>hooks\.slack\.com/services/[\w/]{8,}|discord(?:app)?\.com/api/webhooks/"
+        r"\d+/[\w-]{8,}|api\.telegram\.org/bot\d+:[\w-]{8,})"
     ),
     "URL with a token": re.compile(
         r"(?i)https?://[^\s\"'<>]*[?&](?:auth_)?(?:token|key|apikey|api_key|secret|password)="
-        r"([^&\s\"'<>{$*]{8,})"
+        r"(?P<value>[^&\s\"'<>{$*]{8,})"
     ),
     "URL with a password": re.compile(
-        r"(?i)\b[a-z][a-z0-9+.-]*://[^/\s:@\"'<>]+:([^@\s/\"'<>{$*]+)@"
+        r"(?i)\b[a-z][a-z0-9+.-]*://[^/\s:@\"'<>]+:(?P<value>[^@\s/\"'<>{$*]+)@"
     ),
 }
-#: Credentials of throw-away test configs (written to a temporary folder, never used elsewhere).
-TEST_ONLY_VALUES = {"replay-only-jwt-secret-", "replay-only-ws-token"}
+#: Values that only stand for a secret: ``your-api-key``, ``xxxxxxxx``, ``changeme``, the name
+#: of the environment variable that holds it (``CRYPTOPANIC_TOKEN``).
+PLACEHOLDER = re.compile(
+    r"(?i:your[\w.-]*|(.)\1*|change[_-]?me|replace[_-]?me|placeholder)"
+    r"|[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+"
+)
+#: Public values: Freqtrade's default JWT secret (refused beyond loopback) and the credentials
+#: of throw-away test configs (written to a temporary folder, never used elsewhere).
+PUBLIC_VALUES = {DEFAULT_JWT_SECRET, "replay-only-jwt-secret-", "replay-only-ws-token"}
 
 
 def tracked_text_files() -> list[Path]:
@@ -106,7 +115,8 @@ def secrets_in_text(text: str) -> list[str]:
     found = []
     for kind, pattern in SECRET_PATTERNS.items():
         for match in pattern.finditer(text):
-            if match.group(match.lastindex or 0) not in TEST_ONLY_VALUES:
+            value = match.group("value")
+            if value not in PUBLIC_VALUES and not PLACEHOLDER.fullmatch(value):
                 found.append(f"{kind}: {match.group(0)}")
     return found
 
@@ -140,6 +150,33 @@ def test_the_text_scanner_finds_each_kind_of_secret(text: str) -> None:
     assert secrets_in_text(text) != []
 
 
+SAMPLE = "Zm9v" * 6  # a credential-like value, joined in below: this file is scanned too
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        pytest.param(f'KRAKEN_SECRET = "{SAMPLE}"', id="suffix-in-python"),
+        pytest.param(f'kraken_Api_Secret = "{SAMPLE}"', id="mixed-case"),
+        pytest.param(f"exchange:\n  apiSecret: {SAMPLE}\n", id="camel-case-in-yaml"),
+        pytest.param(f"ccxt.kraken({{apiSecret: '{SAMPLE}'}})", id="camel-case-in-javascript"),
+        pytest.param(f'{{"privateKey": "{SAMPLE}"}}', id="camel-case-in-json"),
+        pytest.param(f"export FREQTRADE__EXCHANGE__SECRET={SAMPLE}\n", id="shell-export"),
+        pytest.param(f"KRAKEN_API_KEY={SAMPLE}", id="env-file"),
+        pytest.param(f"db_password = '{SAMPLE}'  # prod", id="suffix-password"),
+        pytest.param(f'environment:\n  FREQTRADE__EXCHANGE__KEY: "{SAMPLE}"\n', id="compose-map"),
+        pytest.param(f"environment:\n  - FREQTRADE__EXCHANGE__KEY={SAMPLE}\n", id="compose-list"),
+        pytest.param(f'secret = f"{SAMPLE}"', id="f-string"),
+        pytest.param(f"password = b'{SAMPLE}'", id="bytes"),
+        pytest.param(f'privateKey=rb"{SAMPLE}"', id="raw-bytes"),
+        pytest.param(f'API_TOKEN = F"{SAMPLE}"', id="upper-case-prefix"),
+        pytest.param(f'ws_token := "{SAMPLE}"', id="walrus"),
+    ],
+)
+def test_the_text_scanner_finds_each_spelling_of_a_credential(text: str) -> None:
+    assert secrets_in_text(text) != []
+
+
 @pytest.mark.parametrize(
     "text",
     [
@@ -148,6 +185,23 @@ def test_the_text_scanner_finds_each_kind_of_secret(text: str) -> None:
         '"db_url": "sqlite:///tradesv3.sqlite"',
         "FREQTRADE__API_SERVER__PASSWORD=${API_PASSWORD}",
         "jwt_secret_key = os.environ['JWT']",
+        pytest.param('KRAKEN_SECRET = ""', id="empty"),
+        pytest.param("password = b''; token = f\"\"", id="empty-with-prefix"),
+        pytest.param("export FREQTRADE__EXCHANGE__SECRET=\n", id="empty-export"),
+        pytest.param("export FREQTRADE__EXCHANGE__SECRET=$KRAKEN_SECRET", id="shell-reference"),
+        pytest.param('FREQTRADE__EXCHANGE__KEY: "${KRAKEN_KEY}"', id="compose-reference"),
+        pytest.param("  - FREQTRADE__EXCHANGE__KEY=${KRAKEN_KEY}", id="compose-list-reference"),
+        pytest.param("apiSecret: <your key>", id="angle-placeholder"),
+        pytest.param('apiSecret: "<your secret>"', id="quoted-angle-placeholder"),
+        pytest.param("apiKey: your-api-key", id="your-placeholder"),
+        pytest.param('password: "changeme"', id="changeme"),
+        pytest.param("secret = 'xxxxxxxxxxxx'", id="repeated-character"),
+        pytest.param("FREQTRADE__API_SERVER__PASSWORD=********", id="redacted"),
+        pytest.param('api_token = f"{prefix}{token}"', id="interpolated"),
+        pytest.param('token = "CRYPTOPANIC_TOKEN"', id="variable-name"),
+        pytest.param("sort_key = 'by-date-descending'; uuid = 'not-a-secret'", id="not-a-name"),
+        pytest.param(f'"jwt_secret_key": "{DEFAULT_JWT_SECRET}"', id="freqtrade-default"),
+        pytest.param("password: SecretStr = Field(min_length=12)", id="annotation"),
     ],
 )
 def test_the_text_scanner_passes_empty_values_and_references(text: str) -> None:
