@@ -31,12 +31,14 @@ def _freqtrade(args: argparse.Namespace) -> int:
 
     from meta_agent.config import validated_on_load
     from meta_agent.offline import offline_markets
+    from meta_agent.security import check_freqtrade_command
 
     argv = list(args.freqtrade_args)
     if argv[:1] == ["--"]:
         argv = argv[1:]
     if not argv:
         raise SystemExit("usage: python -m meta_agent freqtrade [--offline] -- SUBCOMMAND ...")
+    check_freqtrade_command(argv)  # `trade` and `webserver` may start the API server
     with ExitStack() as stack:
         stack.enter_context(validated_on_load())  # meta_rl is checked whatever the command
         if args.offline:
