@@ -10,7 +10,7 @@ from contextlib import ExitStack
 from datetime import datetime
 from pathlib import Path
 
-from meta_agent.errors import MetaRLError
+from meta_agent.errors import ConfigError, MetaRLError
 
 DEFAULT_SOURCE = Path("../shared/data")
 DEFAULT_DATADIR = Path("user_data/data")
@@ -265,6 +265,37 @@ def _ablation(args: argparse.Namespace) -> int:
     return 0
 
 
+def _portfolio_study(args: argparse.Namespace) -> int:
+    from meta_agent.data.universe import universe_pairs
+    from meta_agent.evaluation.portfolio_study import run_study, source_signals, trainings_for
+    from meta_agent.rl.portfolio.panel import build_panel
+
+    config = _merged_config(args.config)
+    universe = args.training_pairs or universe_pairs("USDT")
+    traded = args.pairs or universe
+    missing = [pair for pair in traded if pair not in universe]
+    if missing:
+        raise ConfigError(f"--pairs {missing} are not in the training universe {universe}.")
+    signals = source_signals(config, Path(args.datadir), universe) if args.sources else None
+    panel = build_panel(Path(args.datadir), universe, source_signals=signals)
+    table = run_study(
+        panel,
+        trainings_for(args.steps, args.sources, args.per_coin),
+        args.folds,
+        args.seeds,
+        [universe.index(pair) for pair in traded],
+        Path(args.out),
+        workers=args.workers,
+        retrain_days=args.retrain_days,
+        fee=args.fee,
+        prior_trials=args.prior_trials,
+    )
+    columns = [c for c in table.columns if c != "gates"]
+    print(table[columns].to_markdown(index=False, floatfmt=".2f"))
+    print(f"configurations counted for the deflated Sharpe: {table.attrs['trials']}")
+    return 0
+
+
 def _positive_int(text: str) -> int:
     value = int(text)
     if value < 1:
@@ -398,6 +429,27 @@ def build_parser() -> argparse.ArgumentParser:
     _ray_arguments(training, "trainings")
     training.add_argument("--logs", type=Path, help="one log per task (<userdir>/logs/train)")
     training.set_defaults(func=_train)
+
+    study = commands.add_parser(
+        "portfolio-study",
+        help="the trend book and pooled residual agents over the coin universe, walk-forward "
+        "(cheap, outside Freqtrade)",
+    )
+    _design_study_arguments(study)
+    study.set_defaults(pairs=None)
+    study.add_argument(
+        "--training-pairs", nargs="+", help="the universe one agent learns from (default: 13)"
+    )
+    study.add_argument("--steps", type=_positive_int, default=120_000, help="per agent")
+    study.add_argument("--retrain-days", type=_positive_int, default=90)
+    study.add_argument("--sources", action="store_true", help="add the sources-on-the-clock row")
+    study.add_argument("--per-coin", action="store_true", help="add one agent per traded coin")
+    study.add_argument(
+        "--prior-trials", type=int, default=0, help="configurations tried before, for the DSR"
+    )
+    study.add_argument("--workers", type=_positive_int, default=2)
+    study.add_argument("--out", default="user_data/portfolio")
+    study.set_defaults(func=_portfolio_study)
 
     ablation = commands.add_parser(
         "ablation",
