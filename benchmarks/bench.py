@@ -208,12 +208,27 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
         "reference_is": "ReinforcementLearner's MyRLEnv (Base5ActionRLEnv)",
         "peak_rss_mib": {"metarl": ours_rss, "reference": ref_rss},
     }
+    ours_learn, ours_rss_learn = ours["learn_steps_per_s"], ours_rss
     stages_out["training_env"] = {
         "what": "environment steps, random actions",
         "unit": "steps/s",
         "metarl": spread(ours["env_steps_per_s"]),
         "reference": spread(ref["env_steps_per_s"]),
         "reference_is": "ReinforcementLearner's MyRLEnv (Base5ActionRLEnv)",
+    }
+
+    pooled_steps = 16_384 if args.quick else 120_000
+    pooled, pooled_rss = run_child(
+        "pooled_training", repeats=repeats, datadir=DATADIR, steps=pooled_steps
+    )
+    stages_out["training_pooled"] = {
+        "what": f"pooled PPO.learn({pooled_steps}) on the 13-coin daily panel, 16 coin episodes "
+        "per batched policy call (the portfolio engine, meta_agent/rl/portfolio)",
+        "unit": "steps/s",
+        "metarl": spread(pooled["learn_steps_per_s"]),
+        "reference": spread(ours_learn),
+        "reference_is": "MetaRL's single-environment ExposureEnv PPO.learn (the row above)",
+        "peak_rss_mib": {"metarl": pooled_rss, "reference": ours_rss_learn},
     }
 
     infer_args = {"repeats": repeats, "candles": candles, "decisions": decisions}

@@ -185,6 +185,23 @@ def training(repeats: int, which: str, candles: int, steps: int) -> dict[str, An
     }
 
 
+def pooled_training(repeats: int, datadir: Path, steps: int) -> dict[str, Any]:
+    """The portfolio engine's PPO throughput: one agent on the 13-coin daily panel, 16 coin
+    episodes per batched policy call (:mod:`meta_agent.rl.portfolio`), one torch thread."""
+    from meta_agent.data.universe import universe_pairs
+    from meta_agent.rl.portfolio.agent import Scaler, TrainSettings, train_member
+    from meta_agent.rl.portfolio.panel import build_panel
+
+    panel = build_panel(Path(datadir) / "binance", universe_pairs("USDT"))
+    rows = panel.rows(pd.Timestamp("2020-01-01", tz="UTC"), pd.Timestamp("2022-01-01", tz="UTC"))
+    features = Scaler.fit(panel.features[rows])(panel.features[rows])
+    settings = TrainSettings(steps=steps)
+    seconds = timed(
+        lambda: train_member(features, panel.close[rows], panel.weight[rows], settings, 0), repeats
+    )
+    return {"seconds": seconds, "learn_steps_per_s": [steps / s for s in seconds]}
+
+
 def inference(repeats: int, which: str, candles: int, decisions: int) -> dict[str, Any]:
     """Per-candle decision time over ``candles`` and the p50/p99 of single live decisions
     (MetaRL: observation, risk mask, policy; with attribution: plus SHAP)."""

@@ -278,9 +278,16 @@ def _portfolio_study(args: argparse.Namespace) -> int:
         raise ConfigError(f"--pairs {missing} are not in the training universe {universe}.")
     signals = source_signals(config, Path(args.datadir), universe) if args.sources else None
     panel = build_panel(Path(args.datadir), universe, source_signals=signals)
+    trainings = trainings_for(args.steps, args.sources, args.per_coin)
+    if args.trainings:
+        known = [training.name for training in trainings]
+        unknown = [name for name in args.trainings if name not in known]
+        if unknown:
+            raise ConfigError(f"--trainings {unknown} unknown; known: {known}.")
+        trainings = [training for training in trainings if training.name in args.trainings]
     table = run_study(
         panel,
-        trainings_for(args.steps, args.sources, args.per_coin),
+        trainings,
         args.folds,
         args.seeds,
         [universe.index(pair) for pair in traded],
@@ -444,6 +451,9 @@ def build_parser() -> argparse.ArgumentParser:
     study.add_argument("--retrain-days", type=_positive_int, default=90)
     study.add_argument("--sources", action="store_true", help="add the sources-on-the-clock row")
     study.add_argument("--per-coin", action="store_true", help="add one agent per traded coin")
+    study.add_argument(
+        "--trainings", nargs="+", help='only these rows, e.g. "pooled, book + context"'
+    )
     study.add_argument(
         "--prior-trials", type=int, default=0, help="configurations tried before, for the DSR"
     )

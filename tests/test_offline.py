@@ -17,7 +17,7 @@ from meta_agent.offline import load_snapshot, offline_markets
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
 REQUIRED = {
-    "kraken": ["BTC/USD", "ETH/USD", "XRP/USD", "DOGE/USD"],
+    "kraken": universe_pairs("USD"),
     "binance": [
         *universe_pairs("USDT"),
         "BTC/USDT:USDT",
@@ -92,3 +92,21 @@ def test_one_command_runs_freqtrade_offline_or_against_a_replay() -> None:
         "http://127.0.0.1:1",
         "--",
     ]
+
+
+@pytest.mark.parametrize(
+    ("overlay", "quote"), [("universe-kraken", "USD"), ("universe-binance", "USDT")]
+)
+def test_the_universe_overlays_list_the_thirteen_coins_and_freqtrade_accepts_them(
+    overlay: str, quote: str
+) -> None:
+    config = Configuration.from_files(
+        [str(PROJECT_ROOT / "config.json"), str(PROJECT_ROOT / "configs" / f"{overlay}.json")]
+    )
+    assert config["exchange"]["pair_whitelist"] == universe_pairs(quote)
+    assert config["max_open_trades"] == len(universe_pairs(quote))
+    config["runmode"] = RunMode.BACKTEST
+    with offline_markets():
+        exchange = ExchangeResolver.load_exchange(config, validate=True)
+    for pair in universe_pairs(quote):
+        assert exchange.get_min_pair_stake_amount(pair, 10.0, -0.3) > 0

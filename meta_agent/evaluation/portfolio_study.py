@@ -353,7 +353,7 @@ def run_study(
     prior_trials: int = 0,
 ) -> pd.DataFrame:
     """Train what is missing (``workers`` processes), then derive every row; writes
-    ``rows.json`` and returns the table."""
+    ``rows-<number of traded pairs>-pairs.json`` and returns the table."""
     out.mkdir(parents=True, exist_ok=True)
     jobs = missing_jobs(panel, trainings, folds, seeds, traded, out, retrain_days, train_days)
     started = time.monotonic()
@@ -364,7 +364,7 @@ def run_study(
             )
     rows = study_rows(panel, trainings, folds, seeds, traded, out, retrain_days, train_days, fee)
     table = with_deflated_sharpe(rows, prior_trials)
-    (out / "rows.json").write_text(
+    (out / f"rows-{len(traded)}-pairs.json").write_text(
         json.dumps(
             {"trials": table.attrs["trials"], "rows": table.to_dict("records")},
             indent=1,

@@ -87,6 +87,7 @@ class ResidualVecEnv(VecEnv):
             )
         size = features.shape[2] + POSITION_SIZE
         space = spaces.Box(-OBSERVATION_BOUND, OBSERVATION_BOUND, (size,), np.float32)
+        self.render_mode = None  # nothing to render; SB3 warns when the attribute is missing
         super().__init__(n_envs, space, spaces.Discrete(len(self.multipliers)))
         self.rng = np.random.default_rng(seed)
         self.coin = np.zeros(n_envs, np.int64)
