@@ -27,6 +27,7 @@ from pydantic import (
 
 from meta_agent.errors import ConfigError
 from meta_agent.rl.algorithms import SUPPORTED_MODEL_TYPES
+from meta_agent.rl.portfolio.settings import PooledConfig
 from meta_agent.signals import registry
 from meta_agent.signals.trend_book import TrendBookConfig
 
@@ -253,7 +254,9 @@ class MetaRLConfig(BaseModel):
             candle that closes at 00:00). Training steps on the same clock; the decided level
             is held in between (risk limits still act on every candle).
         base: ``"trend_regime"``: the agent adjusts the daily trend regime's level (residual
-            actions: lower, follow, raise) instead of choosing a level outright; None: direct.
+            actions: lower, follow, raise) instead of choosing a level outright; ``"book"``:
+            one agent pooled over ``pooled.coins`` scales the trend book's weight (x0, x0.5,
+            x1, x1.5; ``freqaimodel`` MetaRLPortfolioModel); None: direct.
         seeds: Agents trained per window with consecutive seeds; they decide by median.
         validation_gate: Trade a window's agents only if they beat the base's Sharpe net of
             fees on the validation slice at the end of the training window (needs ``base``).
@@ -261,12 +264,14 @@ class MetaRLConfig(BaseModel):
             None: one episode over the whole training window.
         book: The portfolio trend book (the TrendBook baseline); see
             :class:`~meta_agent.signals.trend_book.TrendBookConfig`.
+        pooled: The pooled agent of ``base: "book"``; see
+            :class:`~meta_agent.rl.portfolio.settings.PooledConfig`.
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     decision_every: int = Field(default=1, ge=1, le=24 * 7)
-    base: Literal["trend_regime"] | None = None
+    base: Literal["trend_regime", "book"] | None = None
     seeds: int = Field(default=1, ge=1, le=16)
     validation_gate: bool = False
     episode_length: int | None = Field(default=None, ge=2)
@@ -285,6 +290,7 @@ class MetaRLConfig(BaseModel):
     attribution_background: int = Field(default=50, ge=5, le=500)
     trend_regime: TrendRegimeConfig = Field(default_factory=TrendRegimeConfig)
     book: TrendBookConfig = Field(default_factory=TrendBookConfig)
+    pooled: PooledConfig = Field(default_factory=PooledConfig)
 
     @model_validator(mode="after")
     def _gate_needs_base(self) -> MetaRLConfig:

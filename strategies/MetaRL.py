@@ -16,6 +16,7 @@ from pandas import DataFrame, Series
 from meta_agent.columns import SIGNAL_PREFIX, TARGET, VALID
 from meta_agent.feeds.runtime import is_trading
 from meta_agent.rl.clock import decision_candles
+from meta_agent.signals.trend_book import book_weight
 from meta_agent.signals.trend_regime import REGIME_TIMEFRAME
 from meta_agent.strategy.exposure import TargetExposureStrategy
 from meta_agent.strategy.features import (
@@ -64,6 +65,12 @@ class MetaRL(TargetExposureStrategy):
                 vol_window=params.vol_window,
             )
             dataframe[regime.columns] = regime
+            if self.meta_config.base == "book":
+                # The weight the pooled agent scales (MetaRLPortfolioModel), of the pair's own
+                # daily candles as TrendBook computes it.
+                dataframe["%-book_weight"] = book_weight(
+                    dataframe, self.meta_config.book
+                ).to_numpy()
         return dataframe
 
     def feature_engineering_standard(
@@ -97,6 +104,13 @@ class MetaRL(TargetExposureStrategy):
         every = self.meta_config.decision_every
         decides = decision_candles(dataframe["date"], self.timeframe, every)
         return Series(decides, index=dataframe.index)
+
+    def rebalance_band(self, target: float) -> float:
+        """With the book as base, its band relative to the target (``meta_rl.book.band``): the
+        book's volatility-sized weights are small fractions of the budget."""
+        if self.meta_config.base == "book":
+            return self.meta_config.book.band * abs(target)
+        return super().rebalance_band(target)
 
     @property
     def plot_config(self) -> dict[str, Any]:  # type: ignore[override]

@@ -174,6 +174,11 @@ class MetaRLModelBase(BaseReinforcementLearningModel):
     def __init__(self, **kwargs: Any) -> None:
         config = kwargs["config"]
         meta_config = MetaRLConfig.from_freqtrade(config)
+        if meta_config.base == "book":
+            raise ConfigError(
+                "`meta_rl.base` = 'book' is the pooled portfolio design: set `freqaimodel` to "
+                "MetaRLPortfolioModel (MetaRLModel adjusts 'trend_regime' per pair)."
+            )
         rl_config = config["freqai"]["rl_config"]
         _check_model_choice(rl_config)
         RewardConfig.from_rl_config(rl_config)

@@ -90,16 +90,17 @@ def train_member(
     return model
 
 
-def decide(
+def decide_multipliers(
     members: list[PPO], features: np.ndarray, weight: np.ndarray, close: np.ndarray, band: float
 ) -> np.ndarray:
-    """Target weights (T, N) of the members' median action on each day, every coin at once,
-    with the position block tracked as the environment tracks it; NaN where the book is."""
+    """The multiplier of the book's weight (T, N) the members' median action picks each day,
+    every coin at once, with the position block tracked as the environment tracks it; NaN
+    where the book has no weight."""
     n_days, n_coins = weight.shape
     features = np.nan_to_num(features.astype(np.float32))
     multipliers = np.asarray(MULTIPLIERS)
     held, book, last = np.zeros(n_coins), np.zeros(n_coins), np.ones(n_coins)
-    targets = np.full((n_days, n_coins), np.nan)
+    chosen = np.full((n_days, n_coins), np.nan)
     for t in range(n_days):
         live = np.isfinite(weight[t]) & np.isfinite(close[t])
         if not live.any():
@@ -112,12 +113,21 @@ def decide(
         book_new = np.where(
             band_keep(weight[t][live], book[live], band), book[live], weight[t][live]
         )
-        targets[t, live] = target
+        chosen[t, live] = multiplier
         if t + 1 < n_days:
             move = np.nan_to_num(close[t + 1][live] / close[t][live] - 1)
             held[live], book[live] = target * (1 + move), book_new * (1 + move)
         last[live] = multiplier
-    return targets
+    return chosen
+
+
+def decide(
+    members: list[PPO], features: np.ndarray, weight: np.ndarray, close: np.ndarray, band: float
+) -> np.ndarray:
+    """Target weights (T, N): the members' multiplier times the book's weight, capped at the
+    coin's whole budget; NaN where the book has no weight."""
+    chosen = decide_multipliers(members, features, weight, close, band)
+    return np.minimum(1.0, chosen * weight)
 
 
 def bootstrap_lower_bound(
