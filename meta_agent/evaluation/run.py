@@ -123,6 +123,10 @@ def metarl_trainings(plan: Plan, slots: int) -> list[Job]:
     arguments of each pair's backtest, so that the backtest finds every model trained."""
     if "MetaRL" not in plan.strategies:
         return []
+    if plan.config.get("meta_rl", {}).get("base") == "book":
+        # The pooled design trains one ensemble per window inside the backtest, once for all
+        # pairs (meta_agent.rl.portfolio.pooled): nothing to split into tasks.
+        return []
     parts = shares_per_pair(slots, len(plan.pairs))
     jobs = []
     for pair in plan.pairs:

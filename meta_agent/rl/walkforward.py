@@ -150,7 +150,8 @@ def run_task(backtest_args: list[str], pair: str, share: WindowShare) -> list[Tr
         if not isinstance(model, MetaRLModelBase):
             raise ConfigError(
                 f"Strategy {strategy.get_strategy_name()} does not run MetaRLModel "
-                f"(`freqaimodel` = {config.get('freqaimodel')!r}); only MetaRL trains in parallel."
+                f"(`freqaimodel` = {config.get('freqaimodel')!r}); only MetaRL trains in parallel "
+                "(MetaRLPortfolioModel trains once per window for all pairs inside the backtest)."
             )
         model.window_share = share
         strategy.advise_indicators(data[pair], {"pair": pair})
