@@ -267,7 +267,12 @@ def _ablation(args: argparse.Namespace) -> int:
 
 def _portfolio_study(args: argparse.Namespace) -> int:
     from meta_agent.data.universe import universe_pairs
-    from meta_agent.evaluation.portfolio_study import run_study, source_signals, trainings_for
+    from meta_agent.evaluation.portfolio_study import (
+        Study,
+        run_study,
+        source_signals,
+        trainings_for,
+    )
     from meta_agent.rl.portfolio.panel import build_panel
 
     config = _merged_config(args.config)
@@ -285,18 +290,17 @@ def _portfolio_study(args: argparse.Namespace) -> int:
         if unknown:
             raise ConfigError(f"--trainings {unknown} unknown; known: {known}.")
         trainings = [training for training in trainings if training.name in args.trainings]
-    table = run_study(
+    study = Study(
         panel,
         trainings,
         args.folds,
         args.seeds,
         [universe.index(pair) for pair in traded],
         Path(args.out),
-        workers=args.workers,
         retrain_days=args.retrain_days,
         fee=args.fee,
-        prior_trials=args.prior_trials,
     )
+    table = run_study(study, workers=args.workers, prior_trials=args.prior_trials)
     columns = [c for c in table.columns if c != "gates"]
     print(table[columns].to_markdown(index=False, floatfmt=".2f"))
     print(f"configurations counted for the deflated Sharpe: {table.attrs['trials']}")

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pandas as pd
+from freqtrade.configuration import TimeRange
 from pandas import DataFrame, Series
 
 from meta_agent.columns import SIGNAL_PREFIX, TARGET, VALID
@@ -29,6 +31,7 @@ from meta_agent.strategy.features import (
 )
 from meta_agent.strategy.notify import notify_exposure_change
 from meta_agent.strategy.plotting import plot_config, without_label_statistics
+from meta_agent.strategy.startup import pad_to_startup
 
 
 class MetaRL(TargetExposureStrategy):
@@ -96,6 +99,30 @@ class MetaRL(TargetExposureStrategy):
         if is_trading(self.config):
             notify_exposure_change(dataframe, metadata["pair"], self.dp.send_msg)
         return dataframe
+
+    def advise_all_indicators(self, data: dict[str, DataFrame]) -> dict[str, DataFrame]:
+        """Freqtrade's, with a later listing padded so that the backtest's count-based startup
+        trim lands on the timerange's start (:mod:`meta_agent.strategy.startup`)."""
+        analysed = super().advise_all_indicators(data)
+        if not self.config.get("freqai", {}).get("enabled") or not self.config.get("timerange"):
+            return analysed
+        start = TimeRange.parse_timerange(self.config["timerange"]).startdt
+        if start is None:
+            return analysed
+        required = self.dp.get_required_startup(self.timeframe)
+        return {
+            pair: pad_to_startup(frame, pd.Timestamp(start), required, self.timeframe)
+            for pair, frame in analysed.items()
+        }
+
+    def valid_candles(self, dataframe: DataFrame) -> Series:
+        """With the book as base, the decision candles only: positions are opened, resized and
+        closed once a day, exactly as TrendBook does (so a closed gate trades TrendBook's
+        trades); otherwise every predicted candle."""
+        valid = super().valid_candles(dataframe)
+        if self.meta_config.base == "book":
+            return valid & self.entry_candles(dataframe)
+        return valid
 
     def entry_candles(self, dataframe: DataFrame) -> Series:
         """The agent's decision candles (``meta_rl.decision_every``): a long target marks

@@ -32,13 +32,7 @@ from meta_agent.config import MetaRLConfig
 from meta_agent.data.importer import pair_filename
 from meta_agent.evaluation.deflated import deflated_sharpe
 from meta_agent.feeds.runtime import source_context
-from meta_agent.rl.portfolio.agent import (
-    Scaler,
-    TrainSettings,
-    bootstrap_lower_bound,
-    decide,
-    train_member,
-)
+from meta_agent.rl.portfolio.agent import Scaler, TrainSettings, decide, gate_record, train_member
 from meta_agent.rl.portfolio.panel import BOOK_FEATURES, CONTEXT_FEATURES, Panel
 from meta_agent.rl.portfolio.simulate import Result, simulate
 from meta_agent.strategy.features import signal_features
@@ -79,32 +73,59 @@ def windows(year: int, retrain_days: int) -> list[Window]:
     return [Window(a, b) for a, b in itertools.pairwise([*edges, end])]
 
 
-def _split(panel: Panel, window: Window, train_days: int) -> tuple[np.ndarray, np.ndarray]:
-    rows = panel.rows(window.start - pd.Timedelta(days=train_days), window.start)
-    cut = int(len(rows) * (1 - VALIDATION_SHARE))
-    return rows[:cut], rows[cut:]
+@dataclass(frozen=True)
+class Study:
+    """What a study walks: the panel, the training configurations, the fold years, seeds per
+    window, the traded coins (panel columns), where models and rows go, the walk-forward
+    cadence and the fee."""
+
+    panel: Panel
+    trainings: list[Training]
+    folds: list[int]
+    seeds: int
+    traded: list[int]
+    out: Path
+    retrain_days: int = 90
+    train_days: int = 730
+    fee: float = 0.004
+
+    def split(self, window: Window) -> tuple[np.ndarray, np.ndarray]:
+        """The training window's fit rows and its validation slice (the last fifth)."""
+        rows = self.panel.rows(window.start - pd.Timedelta(days=self.train_days), window.start)
+        cut = int(len(rows) * (1 - VALIDATION_SHARE))
+        return rows[:cut], rows[cut:]
+
+    def agents(self, training: Training) -> list[int | None]:
+        """None: one pooled agent; else one agent per traded coin."""
+        return [None] if training.pooled else list(self.traded)
+
+    def model_path(self, training: Training, window: Window, seed: int, coin: int | None) -> Path:
+        part = "pooled" if coin is None else f"coin{coin}"
+        name = training.name.replace(" ", "_")
+        return self.out / "models" / name / window.label() / f"{part}_s{seed}"
+
+    def missing_jobs(self) -> list[tuple[Study, Training, Window, int, int | None]]:
+        """Trainings whose model is not saved yet (a re-run trains only those)."""
+        jobs = []
+        for training, year in itertools.product(self.trainings, self.folds):
+            for window, seed, coin in itertools.product(
+                windows(year, self.retrain_days), range(self.seeds), self.agents(training)
+            ):
+                if not self.model_path(training, window, seed, coin).with_suffix(".zip").is_file():
+                    jobs.append((self, training, window, seed, coin))
+        return jobs
 
 
-def model_path(out: Path, training: Training, window: Window, seed: int, coin: int | None) -> Path:
-    part = "pooled" if coin is None else f"coin{coin}"
-    return out / "models" / training.name.replace(" ", "_") / window.label() / f"{part}_s{seed}"
-
-
-def train_job(args: tuple[Panel, Training, Window, int, int | None, int, Path]) -> str:
+def train_job(job: tuple[Study, Training, Window, int, int | None]) -> str:
     """One seed of one window (one coin's agent if ``coin`` is set): trains and saves it."""
-    panel, training, window, seed, coin, train_days, out = args
-    panel = panel.select(training.features)
-    fit, _ = _split(panel, window, train_days)
+    study, training, window, seed, coin = job
+    panel = study.panel.select(training.features)
+    fit, _ = study.split(window)
     columns = slice(None) if coin is None else [coin]
     scaler = Scaler.fit(panel.features[fit][:, columns])
-    model = train_member(
-        scaler(panel.features[fit][:, columns]),
-        panel.close[fit][:, columns],
-        panel.weight[fit][:, columns],
-        training.settings,
-        seed,
-    )
-    path = model_path(out, training, window, seed, coin)
+    model = train_member(scaler(panel.features[fit][:, columns]), panel.close[fit][:, columns],
+                         panel.weight[fit][:, columns], training.settings, seed)  # fmt: skip
+    path = study.model_path(training, window, seed, coin)
     path.parent.mkdir(parents=True, exist_ok=True)
     model.save(path)
     return str(path)
@@ -132,70 +153,42 @@ class FoldRun:
     gates: list[dict[str, Any]]
 
 
-def decide_fold(
-    panel: Panel,
-    training: Training,
-    year: int,
-    seeds: list[int],
-    traded: list[int],
-    gated: bool,
-    retrain_days: int,
-    train_days: int,
-    out: Path,
-    fee: float,
-) -> FoldRun:
-    """Walk one fold forward with the saved members of ``seeds`` (one seed: that agent; more:
-    their median), gated or not, trading the coins ``traded``."""
-    panel = panel.select(training.features)
-    band = training.settings.band
-    fold = panel.rows(
-        pd.Timestamp(f"{year}-01-01", tz="UTC"), pd.Timestamp(f"{year + 1}-01-01", tz="UTC")
-    )
-    targets = panel.weight[fold].copy()
-    gates = []
-    for window in windows(year, retrain_days):
-        fit, validation = _split(panel, window, train_days)
-        coins: list[int | None] = [None] if training.pooled else list(traded)
-        models, scalers = {}, {}
-        for coin in coins:
-            columns = slice(None) if coin is None else [coin]
-            scalers[coin] = Scaler.fit(panel.features[fit][:, columns])
-            models[coin] = [
-                PPO.load(model_path(out, training, window, s, coin), device="cpu") for s in seeds
-            ]
-        agent = _targets(panel, validation, models, scalers, band)[:, traded]
-        dates = panel.dates[validation]
-        a = simulate(dates, panel.close[validation][:, traded], agent, fee, band)
-        b = simulate(
-            dates,
-            panel.close[validation][:, traded],
-            panel.weight[validation][:, traded],
-            fee,
-            band,
-        )
-        bound = bootstrap_lower_bound((a.returns - b.returns).to_numpy(), seed=seeds[0])
-        use = bound > 0 or not gated
-        gates.append(
-            {
-                "window": window.label(),
-                "lower_bound": bound,
-                "opened": bool(use),
-                "validation_sharpe": {"agent": a.sharpe(), "book": b.sharpe()},
-            }
-        )
-        if use:
-            span = panel.rows(window.start - pd.Timedelta(days=WARM_DAYS), window.end)
-            decided = _targets(panel, span, models, scalers, band)
-            inside = np.isin(fold, span)
-            keep = np.isin(span, fold[inside])
-            targets[np.flatnonzero(inside)] = decided[keep]
-    return FoldRun(targets, gates)
-
-
 def fold_rows(panel: Panel, year: int) -> np.ndarray:
     """The panel's rows of calendar year ``year``."""
     start = pd.Timestamp(f"{year}-01-01", tz="UTC")
     return panel.rows(start, start + pd.DateOffset(years=1))
+
+
+def decide_fold(
+    study: Study, training: Training, year: int, seeds: list[int], gated: bool
+) -> FoldRun:
+    """Walk one fold forward with the saved members of ``seeds`` (one seed: that agent; more:
+    their median), gated or not, trading the study's coins."""
+    panel = study.panel.select(training.features)
+    band, traded = training.settings.band, study.traded
+    fold = fold_rows(panel, year)
+    targets = panel.weight[fold].copy()
+    gates = []
+    for window in windows(year, study.retrain_days):
+        fit, validation = study.split(window)
+        models, scalers = {}, {}
+        for coin in study.agents(training):
+            columns = slice(None) if coin is None else [coin]
+            scalers[coin] = Scaler.fit(panel.features[fit][:, columns])
+            models[coin] = [PPO.load(study.model_path(training, window, s, coin), device="cpu")
+                            for s in seeds]  # fmt: skip
+        agent = _targets(panel, validation, models, scalers, band)[:, traded]
+        book = panel.weight[validation][:, traded]
+        close = panel.close[validation][:, traded]
+        gate = gate_record(panel.dates[validation], close, agent, book, study.fee, band, seeds[0])
+        use = gate["lower_bound"] > 0 or not gated
+        gates.append({"window": window.label(), "opened": bool(use), **gate})
+        if use:
+            span = panel.rows(window.start - pd.Timedelta(days=WARM_DAYS), window.end)
+            decided = _targets(panel, span, models, scalers, band)
+            inside = np.isin(fold, span)
+            targets[np.flatnonzero(inside)] = decided[np.isin(span, fold[inside])]
+    return FoldRun(targets, gates)
 
 
 def figures(result: Result) -> dict[str, float]:
@@ -209,34 +202,12 @@ def figures(result: Result) -> dict[str, float]:
     }
 
 
-def fold_result(
-    panel: Panel, year: int, targets: np.ndarray, traded: list[int], fee: float, band: float
-) -> Result:
-    fold = fold_rows(panel, year)
-    return simulate(panel.dates[fold], panel.close[fold][:, traded], targets[:, traded], fee, band)
-
-
-def missing_jobs(
-    panel: Panel,
-    trainings: list[Training],
-    folds: list[int],
-    seeds: int,
-    traded: list[int],
-    out: Path,
-    retrain_days: int,
-    train_days: int,
-) -> list[tuple[Any, ...]]:
-    """Trainings whose model is not saved in ``out`` yet (a re-run trains only those)."""
-    jobs = []
-    for training in trainings:
-        coins: list[int | None] = [None] if training.pooled else list(traded)
-        for year in folds:
-            for window, seed, coin in itertools.product(
-                windows(year, retrain_days), range(seeds), coins
-            ):
-                if not model_path(out, training, window, seed, coin).with_suffix(".zip").is_file():
-                    jobs.append((panel, training, window, seed, coin, train_days, out))
-    return jobs
+def fold_result(study: Study, year: int, targets: np.ndarray) -> Result:
+    """The traded coins' wallet over ``year`` trading ``targets`` (the fold's rows)."""
+    panel, fold, traded = study.panel, fold_rows(study.panel, year), study.traded
+    band = TrainSettings().band
+    return simulate(panel.dates[fold], panel.close[fold][:, traded], targets[:, traded],
+                    study.fee, band)  # fmt: skip
 
 
 @dataclass
@@ -253,71 +224,32 @@ def _row(name: str, year: int, results: list[Result], gates: list[dict[str, Any]
     each = [figures(result) for result in results]
     mean = {key: float(np.nanmean([f[key] for f in each])) for key in each[0]}
     record = {
-        "row": name,
-        "fold": year,
-        **mean,
+        "row": name, "fold": year, **mean,
         "worst_seed_sharpe": float(np.nanmin([f["sharpe"] for f in each])),
         "opened": f"{sum(g['opened'] for g in gates)}/{len(gates)}" if gates else "",
         "gates": gates,
-    }
+    }  # fmt: skip
     returns = pd.concat([result.returns for result in results], axis=1).mean(axis=1)
     return Row(record, returns)
 
 
-def study_rows(
-    panel: Panel,
-    trainings: list[Training],
-    folds: list[int],
-    seeds: int,
-    traded: list[int],
-    out: Path,
-    retrain_days: int,
-    train_days: int,
-    fee: float,
-) -> list[Row]:
+def study_rows(study: Study) -> list[Row]:
     """Every row of the table from the saved models: the book, then per training its seeds
     ungated and gated and their gated ensemble."""
-    band = TrainSettings().band
     rows = []
-    for year in folds:
-        book = fold_result(panel, year, panel.weight[fold_rows(panel, year)], traded, fee, band)
+    for year in study.folds:
+        book = fold_result(study, year, study.panel.weight[fold_rows(study.panel, year)])
         rows.append(_row("book alone (TrendBook)", year, [book], []))
-        for training in trainings:
+        for training in study.trainings:
             for gated in (False, True):
-                runs = [
-                    decide_fold(
-                        panel,
-                        training,
-                        year,
-                        [seed],
-                        traded,
-                        gated,
-                        retrain_days,
-                        train_days,
-                        out,
-                        fee,
-                    )
-                    for seed in range(seeds)
-                ]
-                results = [fold_result(panel, year, run.targets, traded, fee, band) for run in runs]
+                runs = [decide_fold(study, training, year, [s], gated) for s in range(study.seeds)]
+                results = [fold_result(study, year, run.targets) for run in runs]
                 label = "bootstrap gate" if gated else "no gate"
                 gates = [gate for run in runs for gate in run.gates]
                 rows.append(_row(f"{training.name}, {label}", year, results, gates))
-            run = decide_fold(
-                panel,
-                training,
-                year,
-                list(range(seeds)),
-                traded,
-                True,
-                retrain_days,
-                train_days,
-                out,
-                fee,
-            )
-            result = fold_result(panel, year, run.targets, traded, fee, band)
-            name = f"{training.name}, {seeds}-seed ensemble + bootstrap gate"
-            rows.append(_row(name, year, [result], run.gates))
+            run = decide_fold(study, training, year, list(range(study.seeds)), True)
+            name = f"{training.name}, {study.seeds}-seed ensemble + bootstrap gate"
+            rows.append(_row(name, year, [fold_result(study, year, run.targets)], run.gates))
     return rows
 
 
@@ -331,46 +263,27 @@ def with_deflated_sharpe(rows: list[Row], prior_trials: int) -> pd.DataFrame:
     joined = {name: pd.concat(parts).sort_index() for name, parts in by_name.items()}
     daily_sharpes = np.array([r.mean() / r.std() for r in joined.values() if r.std() > 0])
     trials = len(joined) + prior_trials
-    deflated = {
-        name: deflated_sharpe(r.to_numpy(), trials, daily_sharpes) for name, r in joined.items()
-    }
+    deflated = {name: deflated_sharpe(r.to_numpy(), trials, daily_sharpes)
+                for name, r in joined.items()}  # fmt: skip
     table["deflated_sharpe"] = table["row"].map(deflated)
     table.attrs["trials"] = trials
     return table
 
 
-def run_study(
-    panel: Panel,
-    trainings: list[Training],
-    folds: list[int],
-    seeds: int,
-    traded: list[int],
-    out: Path,
-    workers: int = 2,
-    retrain_days: int = 90,
-    train_days: int = 730,
-    fee: float = 0.004,
-    prior_trials: int = 0,
-) -> pd.DataFrame:
+def run_study(study: Study, workers: int = 2, prior_trials: int = 0) -> pd.DataFrame:
     """Train what is missing (``workers`` processes), then derive every row; writes
     ``rows-<number of traded pairs>-pairs.json`` and returns the table."""
-    out.mkdir(parents=True, exist_ok=True)
-    jobs = missing_jobs(panel, trainings, folds, seeds, traded, out, retrain_days, train_days)
+    study.out.mkdir(parents=True, exist_ok=True)
+    jobs = study.missing_jobs()
     started = time.monotonic()
     with ProcessPoolExecutor(max_workers=workers) as pool:
         for done, path in enumerate(pool.map(train_job, jobs), start=1):
-            logger.info(
-                "trained %s (%d/%d, %.0f s)", path, done, len(jobs), time.monotonic() - started
-            )
-    rows = study_rows(panel, trainings, folds, seeds, traded, out, retrain_days, train_days, fee)
-    table = with_deflated_sharpe(rows, prior_trials)
-    (out / f"rows-{len(traded)}-pairs.json").write_text(
-        json.dumps(
-            {"trials": table.attrs["trials"], "rows": table.to_dict("records")},
-            indent=1,
-            default=str,
-        )
-    )
+            logger.info("trained %s (%d/%d, %.0f s)", path, done, len(jobs),
+                        time.monotonic() - started)  # fmt: skip
+    table = with_deflated_sharpe(study_rows(study), prior_trials)
+    document = {"trials": table.attrs["trials"], "rows": table.to_dict("records")}
+    rows_file = study.out / f"rows-{len(study.traded)}-pairs.json"
+    rows_file.write_text(json.dumps(document, indent=1, default=str))
     return table
 
 

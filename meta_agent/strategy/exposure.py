@@ -144,8 +144,13 @@ class TargetExposureStrategy(MetaStrategy):
         for the next decision."""
         return Series(True, index=dataframe.index)
 
+    def valid_candles(self, dataframe: DataFrame) -> Series:
+        """Bool per candle: does its target hold (entries, exits and resizing act on it)? The
+        :attr:`valid_column` is 1; a strategy that acts on its clock only narrows it."""
+        return dataframe[self.valid_column] == 1
+
     def populate_entry_trend(self, dataframe: DataFrame, metadata: dict) -> DataFrame:
-        valid = (dataframe[self.valid_column] == 1) & self.entry_candles(dataframe)
+        valid = self.valid_candles(dataframe) & self.entry_candles(dataframe)
         target = dataframe[self.target_column]
         dataframe.loc[valid & (target > 0), ["enter_long", "enter_tag"]] = (1, "long")
         if self.can_short:
@@ -153,7 +158,7 @@ class TargetExposureStrategy(MetaStrategy):
         return dataframe
 
     def populate_exit_trend(self, dataframe: DataFrame, metadata: dict) -> DataFrame:
-        valid = dataframe[self.valid_column] == 1
+        valid = self.valid_candles(dataframe)
         target = dataframe[self.target_column]
         dataframe.loc[valid & (target <= 0), ["exit_long", "exit_tag"]] = (1, "flat")
         if self.can_short:
@@ -162,7 +167,7 @@ class TargetExposureStrategy(MetaStrategy):
 
     def _target(self, pair: str) -> float | None:
         dataframe, _ = self.dp.get_analyzed_dataframe(pair, self.timeframe)
-        if dataframe.empty or dataframe[self.valid_column].iloc[-1] != 1:
+        if dataframe.empty or not self.valid_candles(dataframe.iloc[-1:]).iloc[-1]:
             return None
         return float(dataframe[self.target_column].iloc[-1])
 

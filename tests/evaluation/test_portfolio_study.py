@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from meta_agent.evaluation.deflated import deflated_sharpe, expected_max_sharpe
-from meta_agent.evaluation.portfolio_study import missing_jobs, run_study, trainings_for
+from meta_agent.evaluation.portfolio_study import Study, run_study, trainings_for
 from meta_agent.rl.portfolio.panel import build_panel
 
 PAIRS = ["BTC/USDT", "ETH/USDT", "XRP/USDT"]
@@ -33,15 +33,14 @@ def study(imported: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple:
                                              batch_size=128, episode_length=60))
                  for t in trainings_for(1_000, sources=False, per_coin=True)]  # fmt: skip
     out = tmp_path_factory.mktemp("portfolio-study")
-    table = run_study(panel, trainings, [2021], seeds=2, traded=[0, 1], out=out, workers=1,
-                      retrain_days=180, prior_trials=6)  # fmt: skip
-    return panel, trainings, out, table
+    study = Study(panel, trainings, [2021], seeds=2, traded=[0, 1], out=out, retrain_days=180)
+    return study, run_study(study, workers=1, prior_trials=6)
 
 
 def test_every_row_of_the_ablation_is_there_with_its_gate_record(study: tuple) -> None:
-    _, trainings, _, table = study
+    plan, table = study
     assert table["row"].iloc[0] == "book alone (TrendBook)"
-    for training in trainings:
+    for training in plan.trainings:
         for suffix in ("no gate", "bootstrap gate", "2-seed ensemble + bootstrap gate"):
             assert f"{training.name}, {suffix}" in set(table["row"])
     ungated = table[table["row"].str.endswith("no gate")]
@@ -51,11 +50,11 @@ def test_every_row_of_the_ablation_is_there_with_its_gate_record(study: tuple) -
 
 
 def test_a_closed_gate_trades_the_book_and_a_rerun_trains_nothing(study: tuple) -> None:
-    panel, trainings, out, table = study
+    plan, table = study
     book = table.iloc[0]
     closed = table[table["opened"].isin(["0/4", "0/2"])]
     assert len(closed), "near-untrained agents (1,000 steps) should fail the gate somewhere"
     for _, row in closed.iterrows():
         assert row["sharpe"] == pytest.approx(book["sharpe"])
         assert row["total_return"] == pytest.approx(book["total_return"])
-    assert missing_jobs(panel, trainings, [2021], 2, [0, 1], out, 180, 730) == []
+    assert plan.missing_jobs() == []

@@ -16,6 +16,7 @@ from tests.freqtrade_cli import run_offline
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 PAIRS = ["BTC/USDT", "ETH/USDT", "SOL/USDT"]
 TIMERANGE = "20221101-20221201"  # two 15-day windows, FTX inside
+LATE = "20210101-20210201"
 
 
 def overrides(root: Path, identifier: str, gate: bool) -> dict[str, Any]:
@@ -29,13 +30,16 @@ def overrides(root: Path, identifier: str, gate: bool) -> dict[str, Any]:
     }  # fmt: skip
 
 
-def backtest(folder: Path, name: str, strategy: str, extra: dict[str, Any], imported: Path) -> list:
+def backtest(
+    folder: Path, name: str, strategy: str, extra: dict[str, Any], imported: Path,
+    timerange: str = TIMERANGE,
+) -> list:  # fmt: skip
     config = folder / f"{name}.json"
     config.write_text(json.dumps(extra))
     results = folder / name
     results.mkdir()
     done = run_offline(
-        ["backtesting", "--strategy", strategy, "--timerange", TIMERANGE, "--fee", "0.004",
+        ["backtesting", "--strategy", strategy, "--timerange", timerange, "--fee", "0.004",
          "--datadir", str(imported / "binance"), "--cache", "none", "--export", "trades",
          "--export-directory", str(results)],
         [PROJECT_ROOT / "config.json", config], folder / "user_data",
@@ -56,6 +60,11 @@ def runs(imported: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, 
         "book": backtest(folder, "book", "TrendBook", book, imported),
         "gated": backtest(folder, "gated", "MetaRL", overrides(imported, "gated", True), imported),
         "open": backtest(folder, "open", "MetaRL", overrides(imported, "open", False), imported),
+        # SOL/USDT lists in 2020-08: less history than FreqAI's 730 training days before 2021.
+        "late_book": backtest(folder, "late_book", "TrendBook", book, imported, LATE),
+        "late": backtest(
+            folder, "late", "MetaRL", overrides(imported, "late", True), imported, LATE
+        ),
     }
 
 
@@ -76,6 +85,16 @@ def test_a_closed_gate_trades_exactly_the_book(runs: dict[str, Any]) -> None:
     windows = (runs["folder"] / "user_data" / "models" / "gated").glob("pooled-*/*/gate.json")
     assert not any(json.loads(path.read_text())["agent_trades"] for path in windows)
     assert runs["gated"] == runs["book"] and runs["book"]
+
+
+def test_a_later_listing_trades_from_the_start_as_in_the_book(runs: dict[str, Any]) -> None:
+    """Freqtrade trims a FreqAI backtest's startup by a count of candles; MetaRL pads a coin
+    listed later so that it is not trimmed into the backtest (meta_agent.strategy.startup)."""
+    first = {}
+    for run in ("late", "late_book"):
+        first[run] = min(date for pair, date, *_ in runs[run] if pair == "SOL/USDT")
+    # Without the padding MetaRL's SOL would first trade in 2022-09, 730 days after listing.
+    assert first["late"] == first["late_book"] == "2021-01-02 00:00:00+00:00"
 
 
 def test_an_open_gate_lets_the_agent_scale_the_book(runs: dict[str, Any]) -> None:

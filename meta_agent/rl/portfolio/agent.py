@@ -11,11 +11,14 @@ daily return difference must be above zero.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
+import pandas as pd
 import torch as th
 from stable_baselines3 import PPO
 
+from meta_agent.rl.portfolio.simulate import simulate
 from meta_agent.rl.portfolio.vec_env import MULTIPLIERS, ResidualVecEnv, band_keep, observations
 
 
@@ -147,3 +150,16 @@ def bootstrap_lower_bound(
     starts = rng.integers(0, n - block + 1, size=(samples, int(np.ceil(n / block))))
     index = (starts[:, :, None] + np.arange(block)[None, None, :]).reshape(samples, -1)[:, :n]
     return float(np.quantile(values[index].mean(axis=1), quantile))
+
+
+def gate_record(
+    dates: pd.DatetimeIndex, close: np.ndarray, agent: np.ndarray, book: np.ndarray, fee: float,
+    band: float, seed: int = 0,
+) -> dict[str, Any]:  # fmt: skip
+    """The gate's judgement of ``agent`` against ``book`` targets on a validation slice (the
+    traded coins' columns): ``lower_bound`` of the daily advantage (open when above 0) and both
+    Sharpe ratios, net of fees."""
+    a = simulate(dates, close, agent, fee, band)
+    b = simulate(dates, close, book, fee, band)
+    bound = bootstrap_lower_bound((a.returns - b.returns).to_numpy(), seed=seed)
+    return {"lower_bound": bound, "validation_sharpe": {"agent": a.sharpe(), "book": b.sharpe()}}

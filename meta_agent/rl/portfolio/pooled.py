@@ -29,14 +29,13 @@ from meta_agent.data.importer import pair_filename
 from meta_agent.rl.portfolio.agent import (
     Scaler,
     TrainSettings,
-    bootstrap_lower_bound,
     decide,
     decide_multipliers,
+    gate_record,
     train_member,
 )
 from meta_agent.rl.portfolio.panel import BOOK_FEATURES, CONTEXT_FEATURES, Panel, build_panel
 from meta_agent.rl.portfolio.settings import PooledConfig
-from meta_agent.rl.portfolio.simulate import simulate
 from meta_agent.signals.trend_book import TrendBookConfig
 
 logger = logging.getLogger(__name__)
@@ -117,13 +116,10 @@ def window_ensemble(
         members.append(model)
     agent = decide(members, scaler(panel.features[validation]), panel.weight[validation],
                    panel.close[validation], book.band)[:, traded]  # fmt: skip
-    dates, close = panel.dates[validation], panel.close[validation][:, traded]
-    a = simulate(dates, close, agent, fee, book.band)
-    b = simulate(dates, close, panel.weight[validation][:, traded], fee, book.band)
-    bound = bootstrap_lower_bound((a.returns - b.returns).to_numpy())
-    gate = {"end": f"{end_day:%Y-%m-%d}", "lower_bound": bound,
-            "validation_sharpe": {"agent": a.sharpe(), "book": b.sharpe()},
-            "traded": [panel.coins[i] for i in traded]}  # fmt: skip
+    gate = gate_record(panel.dates[validation], panel.close[validation][:, traded], agent,
+                       panel.weight[validation][:, traded], fee, book.band)  # fmt: skip
+    bound = gate["lower_bound"]
+    gate.update(end=f"{end_day:%Y-%m-%d}", traded=[panel.coins[i] for i in traded])
     trained = WindowEnsemble(str(folder), seeds, scaler.mean.tolist(), scaler.std.tolist(),
                              bound > 0 or not gated, gate)  # fmt: skip
     record.write_text(json.dumps(asdict(trained), indent=1))
