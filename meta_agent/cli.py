@@ -174,8 +174,9 @@ def _merged_config(paths: Sequence[Path | str]) -> dict[str, object]:
 
 
 def _train(args: argparse.Namespace) -> int:
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+    from rich.console import Console
 
+    from meta_agent.progress import TaskProgress
     from meta_agent.rl.train_jobs import TrainingPlan, train
 
     if args.workers == 1 and args.address:
@@ -199,15 +200,8 @@ def _train(args: argparse.Namespace) -> int:
         backtest_args += ["--fee", str(args.fee)]
     logs = args.logs or Path(args.userdir or "user_data") / "logs" / "train"
     plan = TrainingPlan(tuple(backtest_args), tuple(pairs), Path(logs))
-    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
-    with Progress(*columns) as progress:
-        bar = progress.add_task("training", total=None)
-
-        def show(done: int, total: int, running: list[str]) -> None:
-            text = ", ".join(running) if running else "trainings done"
-            progress.update(bar, completed=done, total=total, description=text)
-
-        windows = train(plan, workers=args.workers, address=args.address, on_progress=show)
+    with TaskProgress(Console(), "trainings") as progress:
+        windows = train(plan, workers=args.workers, address=args.address, progress=progress)
     reused = sum(window.reused for window in windows)
     folders = sorted({str(Path(window.data_path).parent) for window in windows})
     print(
