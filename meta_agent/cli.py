@@ -14,6 +14,8 @@ from meta_agent.errors import ConfigError, MetaRLError
 
 DEFAULT_SOURCE = Path("../shared/data")
 DEFAULT_DATADIR = Path("user_data/data")
+#: Beside the other generated output, never in the checkout's root.
+DEFAULT_ATTRIBUTION_REPORT = Path("user_data/reports/attribution.html")
 
 
 def _data_import(args: argparse.Namespace) -> int:
@@ -485,7 +487,12 @@ def build_parser() -> argparse.ArgumentParser:
     attribution.add_argument(
         "--models", type=Path, required=True, help="user_data/models/<identifier>-<contract>"
     )
-    attribution.add_argument("--out", type=Path, default=Path("attribution.html"))
+    attribution.add_argument(
+        "--out",
+        type=Path,
+        default=DEFAULT_ATTRIBUTION_REPORT,
+        help=f"the HTML file (default: {DEFAULT_ATTRIBUTION_REPORT}, its folder created)",
+    )
     attribution.add_argument(
         "--lines", type=int, default=0, help="also print the last N exposure-change lines"
     )
