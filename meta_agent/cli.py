@@ -14,6 +14,8 @@ from meta_agent.errors import ConfigError, MetaRLError
 
 DEFAULT_SOURCE = Path("../shared/data")
 DEFAULT_DATADIR = Path("user_data/data")
+#: Beside the other generated output, never in the checkout's root.
+DEFAULT_ATTRIBUTION_REPORT = Path("user_data/reports/attribution.html")
 
 
 def _data_import(args: argparse.Namespace) -> int:
@@ -174,8 +176,9 @@ def _merged_config(paths: Sequence[Path | str]) -> dict[str, object]:
 
 
 def _train(args: argparse.Namespace) -> int:
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+    from rich.console import Console
 
+    from meta_agent.progress import TaskProgress
     from meta_agent.rl.train_jobs import TrainingPlan, train
 
     if args.workers == 1 and args.address:
@@ -199,15 +202,8 @@ def _train(args: argparse.Namespace) -> int:
         backtest_args += ["--fee", str(args.fee)]
     logs = args.logs or Path(args.userdir or "user_data") / "logs" / "train"
     plan = TrainingPlan(tuple(backtest_args), tuple(pairs), Path(logs))
-    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
-    with Progress(*columns) as progress:
-        bar = progress.add_task("training", total=None)
-
-        def show(done: int, total: int, running: list[str]) -> None:
-            text = ", ".join(running) if running else "trainings done"
-            progress.update(bar, completed=done, total=total, description=text)
-
-        windows = train(plan, workers=args.workers, address=args.address, on_progress=show)
+    with TaskProgress(Console(), "trainings") as progress:
+        windows = train(plan, workers=args.workers, address=args.address, progress=progress)
     reused = sum(window.reused for window in windows)
     folders = sorted({str(Path(window.data_path).parent) for window in windows})
     print(
@@ -505,7 +501,12 @@ def build_parser() -> argparse.ArgumentParser:
     attribution.add_argument(
         "--models", type=Path, required=True, help="user_data/models/<identifier>-<contract>"
     )
-    attribution.add_argument("--out", type=Path, default=Path("attribution.html"))
+    attribution.add_argument(
+        "--out",
+        type=Path,
+        default=DEFAULT_ATTRIBUTION_REPORT,
+        help=f"the HTML file (default: {DEFAULT_ATTRIBUTION_REPORT}, its folder created)",
+    )
     attribution.add_argument(
         "--lines", type=int, default=0, help="also print the last N exposure-change lines"
     )

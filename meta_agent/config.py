@@ -513,14 +513,17 @@ def apply_rl_defaults(config: dict[str, Any]) -> None:
 @contextmanager
 def validated_on_load() -> Iterator[None]:
     """Within this context every config Freqtrade loads passes :func:`validate_freqtrade_config`
-    first, whatever the command (``show-config``, ``download-data``, ``backtesting`` ...)."""
+    and :func:`check_stoploss` first, whatever the command (``show-config``, ``download-data``,
+    ``backtesting`` ...): a conflict is refused before any work, not only once a MetaRL
+    strategy loads."""
     from freqtrade.configuration import Configuration
 
     original = Configuration.load_config
 
     def load_config(self: Configuration) -> dict[str, Any]:
         config = original(self)
-        validate_freqtrade_config(config)
+        meta = validate_freqtrade_config(config)
+        check_stoploss(config, meta.risk)
         return config
 
     with mock.patch.object(Configuration, "load_config", load_config):

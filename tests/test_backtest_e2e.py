@@ -80,10 +80,21 @@ def run_backtest(userdir: Path, name: str, overrides: dict, pairs: list[str] | N
     return userdir / name
 
 
-def predictions(userdir: Path, identifier: str) -> pd.DataFrame:
-    """Every backtest prediction FreqAI stored for ``identifier`` (all pairs and windows)."""
-    files = sorted(userdir.glob(f"models/{identifier}-*/backtesting_predictions/*.feather"))
-    assert files, f"no stored predictions for {identifier}"
+def model_folder(results: Path) -> Path:
+    """The run's own model folder, ``<userdir>/models/<identifier>/``: FreqAI names it after the
+    identifier its result file records (MetaRL's, with the contract suffix). Never a prefix
+    glob: ``e2e-*`` would also match ``e2e-select-*``, ``e2e-capped-*``, ..."""
+    identifier = load_backtest_stats(results)["strategy"]["MetaRL"]["freqai_identifier"]
+    folder = results.parent / "models" / identifier
+    assert folder.is_dir(), f"{results.name}: no model folder {folder}"
+    return folder
+
+
+def predictions(results: Path) -> pd.DataFrame:
+    """Every backtest prediction FreqAI stored for the run (all pairs and windows)."""
+    folder = model_folder(results) / "backtesting_predictions"
+    files = sorted(folder.glob("*.feather"))
+    assert files, f"no stored predictions in {folder}"
     return pd.concat([pd.read_feather(f) for f in files], ignore_index=True)
 
 
@@ -103,16 +114,16 @@ def test_trades_both_pairs_at_kraken_fees(spot_run: Path) -> None:
     assert all(trade["fee_open"] == pytest.approx(0.004) for trade in stats["trades"])
 
 
-def test_agent_decides_once_a_day_as_a_gated_seed_ensemble(spot_run: Path, userdir: Path) -> None:
+def test_agent_decides_once_a_day_as_a_gated_seed_ensemble(spot_run: Path) -> None:
     """config.json's design: a daily clock, three seeds per window, the validation gate."""
-    frame = predictions(userdir, "e2e")
+    frame = predictions(spot_run)
     assert set(frame["&-action"].unique()) <= {0.0, 0.5, 1.0}
     assert (frame["&-action"] > 0).any()
     for _, pair_frame in frame.groupby(frame["date"].diff().lt(pd.Timedelta(0)).cumsum()):
         changes = pair_frame["&-action"].diff().fillna(0).ne(0).to_numpy()
         # A new level appears on the candle that closes the day (23:00 open time) only.
         assert set(pd.to_datetime(pair_frame["date"]).dt.hour[changes]) <= {23}
-    metadata = sorted(userdir.glob("models/e2e-*/sub-train-*/*_metadata.json"))
+    metadata = sorted(model_folder(spot_run).glob("sub-train-*/*_metadata.json"))
     ensembles = [json.loads(path.read_text())["metarl_ensemble"] for path in metadata]
     assert ensembles and all(info["members"] == 3 for info in ensembles)
     assert all(set(info["scores"]) == {"agent", "base"} for info in ensembles)
@@ -122,7 +133,7 @@ def test_masks_hold_over_a_whole_backtest(userdir: Path) -> None:
     overrides = {**TEST_OVERRIDES, "meta_rl": {"risk": {"max_pair_exposure": 0.5}}}
     overrides["freqai"] = {**TEST_OVERRIDES["freqai"], "identifier": "e2e-capped"}
     results = run_backtest(userdir, "capped", overrides)
-    assert predictions(userdir, "e2e-capped")["&-action"].max() <= 0.5
+    assert predictions(results)["&-action"].max() <= 0.5
     stats = load_backtest_stats(results)["strategy"]["MetaRL"]
     # A pair's budget is the total stake / max_open_trades; the wallet's high bounds it.
     wallet_high = max(stats["starting_balance"], stats["final_balance"])
@@ -154,7 +165,7 @@ def test_futures_mode_goes_short(userdir: Path) -> None:
     peaks = [max_notional(trade) for trade in stats["trades"]]
     assert max(peaks) <= budget * 1.05
     assert max(peaks) > 0.6 * budget
-    levels = set(predictions(userdir, "e2e-futures")["&-action"].unique())
+    levels = set(predictions(results)["&-action"].unique())
     assert levels <= {-1.0, -0.5, 0.0, 0.5, 1.0}
     assert min(levels) < 0
 
@@ -188,29 +199,36 @@ def test_model_selection_backtests_and_reloads_the_chosen_type(userdir: Path) ->
         "identifier": "e2e-select",
         "save_backtest_models": True,
     }
-    run_backtest(userdir, "select", overrides, pairs=["BTC/USD"])
-    before = predictions(userdir, "e2e-select")
-    metadata = sorted(userdir.glob("models/e2e-select-*/sub-train-*/*_metadata.json"))
+    first = run_backtest(userdir, "select", overrides, pairs=["BTC/USD"])
+    before = predictions(first)
+    metadata = sorted(model_folder(first).glob("sub-train-*/*_metadata.json"))
     chosen = {json.loads(path.read_text())["metarl_model_type"] for path in metadata}
     assert chosen and chosen <= set(candidates)
     # Without stored predictions FreqAI loads each window's saved model from disk.
-    for path in userdir.glob("models/e2e-select-*/backtesting_predictions/*"):
+    for path in (model_folder(first) / "backtesting_predictions").iterdir():
         path.unlink()
-    run_backtest(userdir, "select-again", overrides, pairs=["BTC/USD"])
+    again = run_backtest(userdir, "select-again", overrides, pairs=["BTC/USD"])
+    assert model_folder(again) == model_folder(first)
     assert "Starting training" not in (userdir / "select-again.log").read_text()
-    after = predictions(userdir, "e2e-select")
+    after = predictions(again)
     pd.testing.assert_series_equal(before["&-action"], after["&-action"])
 
 
-def test_attributions_reach_the_backtest_dataframe(spot_run: Path, userdir: Path) -> None:
-    frame = predictions(userdir, "e2e")
+def test_attributions_reach_the_backtest_dataframe(userdir: Path) -> None:
+    """Attributions explain the agent's decisions. With config.json's validation gate a window
+    whose agents do not beat the base trades the base and attributes nothing (zeros, as in the
+    spot run), so this run lets the agent decide in every window."""
+    overrides = {**TEST_OVERRIDES, "meta_rl": {"validation_gate": False}}
+    overrides["freqai"] = {**TEST_OVERRIDES["freqai"], "identifier": "e2e-attributions"}
+    results = run_backtest(userdir, "attributions", overrides)
+    frame = predictions(results)
     config = json.loads((PROJECT_ROOT / "config.json").read_text())
     for group in [*config["meta_rl"]["sources"], "context", "position"]:
         assert f"%%-attr_{group}" in frame.columns, group
     assert frame.filter(like="%%-attr_").abs().to_numpy().sum() > 0
     shares = [
         json.loads(path.read_text())
-        for path in userdir.glob("models/e2e-*/sub-train-*/attribution_global.json")
+        for path in model_folder(results).glob("sub-train-*/attribution_global.json")
     ]
     assert shares and all(sum(share.values()) == pytest.approx(1.0) for share in shares)
 

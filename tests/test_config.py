@@ -210,6 +210,17 @@ def test_show_config_through_the_project_validates_meta_rl(tmp_path: Path) -> No
     assert "Traceback" not in output
 
 
+def test_show_config_through_the_project_refuses_a_stoploss_conflict(tmp_path: Path) -> None:
+    """No strategy loads for ``show-config``: the launcher checks the stoploss itself."""
+    result = run_freqtrade(tmp_path, {"stoploss": -0.99}, "show-config")
+    output = " ".join((result.stdout + result.stderr).split())  # Freqtrade's log wraps lines
+    assert result.returncode == 2, output[-2000:]
+    assert "`stoploss` = -0.99 conflicts with `meta_rl.risk.stoploss` = -0.3" in output
+    assert "Traceback" not in output
+    agreeing = run_freqtrade(tmp_path, {"stoploss": -0.3}, "show-config")
+    assert agreeing.returncode == 0, (agreeing.stdout + agreeing.stderr)[-2000:]
+
+
 def test_freqtrade_stoploss_from_the_environment_is_refused_before_any_work(
     tmp_path: Path,
 ) -> None:

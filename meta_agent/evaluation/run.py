@@ -28,7 +28,6 @@ import pandas as pd
 from freqtrade.data.btanalysis import load_backtest_stats
 from freqtrade.data.history import load_pair_history
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from meta_agent.data.importer import pair_stem
@@ -43,6 +42,7 @@ from meta_agent.evaluation.metrics import (
 )
 from meta_agent.evaluation.plan import FREQAI_STRATEGIES, PORTFOLIO, Plan
 from meta_agent.offline import backtest_command
+from meta_agent.progress import TaskProgress
 from meta_agent.rl.parallel import Job, call_process, ray_session, run_tasks
 from meta_agent.rl.train_jobs import TrainingPlan, record_models, shares_per_pair, train_share
 from meta_agent.rl.walkforward import TrainedWindow
@@ -212,43 +212,40 @@ def evaluate(
     plan.out.mkdir(parents=True, exist_ok=True)
     keys = [(strategy, unit) for strategy in plan.strategies for unit, _ in plan.units()]
     results: dict[tuple[str, str], tuple[pd.DataFrame, list[dict[str, Any]]]] = {}
-    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
     with ExitStack() as stack:
         slots = 1 if workers == 1 else stack.enter_context(ray_session(workers, address))
         progress = stack.enter_context(
-            Progress(*columns, TimeElapsedColumn(), console=console, transient=False)
+            TaskProgress(console, "backtests", total=len(keys), verb="backtesting")
         )
-        task = progress.add_task("backtests", total=len(keys))
 
         def collect(strategy: str, pair: str, stats: dict[str, Any]) -> None:
             curve, trades = pair_curve(plan, stats, pair)
             results[(strategy, pair)] = (curve, pair_records(plan, strategy, pair, curve, trades))
-            progress.advance(task)
-
-        def show(running: list[Job]) -> None:
-            names = [job.name for job in running]
-            more = f" +{len(names) - 3} more" if len(names) > 3 else ""
-            text = f"backtesting {', '.join(names[:3])}{more}" if names else "backtests done"
-            progress.update(task, description=text)
 
         if workers == 1:
             for strategy, pair in keys:
-                progress.update(task, description=f"backtesting {strategy} on {pair}")
+                name = f"{strategy} on {pair}"
+                progress.running([name])
                 collect(strategy, pair, backtest(plan, strategy, pair))
+                progress.finished(name)
+            progress.running([])
         else:
             # MetaRL's trainings first, as tasks of their own, beside the other backtests;
             # then MetaRL's backtests, which only decide from the trained models.
             trainings = metarl_trainings(plan, slots)
-            progress.update(task, total=len(keys) + len(trainings))
+            progress.set_total(len(keys) + len(trainings))
             windows: list[TrainedWindow] = []
 
             def done(job: Job, result: Any) -> None:
                 function, *args = job.args
                 if function is train_share:
                     windows.extend(result)
-                    progress.advance(task)
                 else:
                     collect(args[1], args[2], result)
+                progress.finished(job.name)
+
+            def show(running: list[Job]) -> None:
+                progress.running([job.name for job in running])
 
             later = [key for key in keys if trainings and key[0] == "MetaRL"]
             # FreqAI's (training) first: the longest start while the short ones fill the slots.

@@ -19,13 +19,16 @@ import json
 import math
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from rich.console import Console
+
 from meta_agent.data.importer import pair_stem
 from meta_agent.errors import MetaRLError
+from meta_agent.progress import TaskProgress
 from meta_agent.rl.parallel import Job, call_process
 from meta_agent.rl.walkforward import TrainedWindow
 
@@ -116,7 +119,7 @@ def train(
     plan: TrainingPlan,
     workers: int | None = None,
     address: str | None = None,
-    on_progress: Callable[[int, int, list[str]], None] | None = None,
+    progress: TaskProgress | None = None,
 ) -> list[TrainedWindow]:
     """Train every window of every pair; returns them (``reused``: the model existed).
 
@@ -124,7 +127,8 @@ def train(
         workers: Tasks at once. 1 runs them one after another without Ray; more run them as
             Ray tasks; ``None``: one per core, or per CPU of the cluster.
         address: A Ray cluster (default ``RAY_ADDRESS``, else a local Ray on loopback).
-        on_progress: Called with (tasks done, tasks in all, names of the running tasks).
+        progress: Told the number of tasks, the running ones and each one that finishes
+            (default: nothing is shown).
 
     Raises:
         TrainingTaskError: a task failed (after Ray's retries of a dead worker, the run is
@@ -132,28 +136,29 @@ def train(
     """
     from meta_agent.rl.parallel import ray_session, run_tasks
 
-    report = on_progress or (lambda done, total, running: None)
+    shown = progress or TaskProgress(Console(quiet=True), "trainings")
     windows: list[TrainedWindow] = []
     if workers == 1:
         jobs = plan.jobs(1)  # one task per pair, in this process
-        for count, job in enumerate(jobs):
-            report(count, len(jobs), [job.name])
+        shown.set_total(len(jobs))
+        for job in jobs:
+            shown.running([job.name])
             windows += train_share(*job.args)
-        report(len(jobs), len(jobs), [])
+            shown.finished(job.name)
     else:
         with ray_session(workers, address) as slots:
             jobs = plan.jobs(shares_per_pair(slots, len(plan.pairs)))
-            finished: list[Job] = []
+            shown.set_total(len(jobs))
 
             def done(job: Job, result: list[TrainedWindow]) -> None:
-                finished.append(job)
                 windows.extend(result)
+                shown.finished(job.name)
 
             def running(jobs_now: list[Job]) -> None:
-                report(len(finished), len(jobs), [job.name for job in jobs_now])
+                shown.running([job.name for job in jobs_now])
 
             run_tasks(train_share, jobs, slots, done, running)
-            report(len(jobs), len(jobs), [])
+    shown.running([])
     windows.sort(key=lambda window: (window.pair, window.index))
     record_models(windows)
     return windows

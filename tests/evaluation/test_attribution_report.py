@@ -58,3 +58,19 @@ def test_replays_the_lines_a_live_bot_would_have_sent(tmp_path: Path) -> None:
     assert decision_lines(tmp_path) == [
         "2022-10-01 02:00 MetaRL BTC: exposure 0 → 0.5 | trend-v1 +75%"
     ]
+
+
+def test_the_command_writes_under_user_data_unless_told_otherwise(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from meta_agent.cli import main
+
+    models = tmp_path / "models" / "metarl-1234abcd"
+    model_folder(models, "BTC", 1664582400, {"trend-v1": 0.7, "context": 0.2, "position": 0.1})
+    monkeypatch.chdir(tmp_path)  # the checkout's root, where a user runs it
+    assert main(["report", "attribution", "--models", str(models)]) == 0
+    default = Path("user_data/reports/attribution.html")
+    assert (tmp_path / default).is_file() and not (tmp_path / "attribution.html").exists()
+    assert f"wrote {default}" in capsys.readouterr().out
+    assert main(["report", "attribution", "--models", str(models), "--out", "x/a.html"]) == 0
+    assert (tmp_path / "x" / "a.html").is_file()

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import io
 import json
 import re
 import sys
 from pathlib import Path
 
 import pytest
+from rich.console import Console
 
 from meta_agent.evaluation.metrics import METRICS
 from meta_agent.evaluation.plan import EvaluationInputError, all_strategies, make_plan
@@ -70,6 +72,30 @@ def test_report_is_written_and_self_contained(summary: dict, setup: dict) -> Non
     assert "Share of mean |SHAP| attribution" in html  # MetaRL's global attribution chart
     assert not re.search(r"<(script|link)[^>]+(src|href)=[\"']https?:", html)
     assert json.loads((setup["out"] / "summary.json").read_text())["records"]
+
+
+def test_output_to_a_file_gets_one_line_per_finished_backtest(setup: dict, tmp_path: Path) -> None:
+    """Not a terminal (CI, nohup): no bar, which would print nothing until the end, but one
+    line per backtest as it finishes, with its seconds and the count."""
+    plan = make_plan(
+        configs=setup["configs"],
+        datadir=setup["datadir"],
+        pairs=["BTC/USDT"],
+        timerange="20221101-20221201",
+        out=tmp_path / "out",
+        exchange="binance",
+        strategies=["BuyAndHold", "TrendMA"],
+    )
+    output = io.StringIO()
+    console = Console(file=output)
+    assert not console.is_terminal
+    evaluate(plan, ["evaluate", "(test)"], console=console)
+    lines = [line for line in output.getvalue().splitlines() if " done in " in line]
+    assert len(lines) == 2, output.getvalue()
+    expected = [("1/2", "BuyAndHold"), ("2/2", "TrendMA")]
+    for line, (count, strategy) in zip(lines, expected, strict=True):
+        assert re.fullmatch(rf"{count} {strategy} on BTC/USDT done in \d+\.\d s", line), line
+    assert "Ranking by Sharpe" in output.getvalue()
 
 
 def bad(setup: dict, **changes: object) -> str:

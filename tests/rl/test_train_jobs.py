@@ -178,6 +178,23 @@ def test_recorded_models_point_at_each_pairs_newest_window(tmp_path: Path) -> No
     assert entries["XRP/USD"] == {"model_filename": "cb_xrp_1", "extras": {"kept": 1}}
 
 
+def test_training_into_a_file_prints_one_line_per_finished_task(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """Not a terminal (CI, nohup): each task that ends prints its name, seconds and count."""
+    from meta_agent.cli import main
+    from meta_agent.rl import train_jobs
+
+    monkeypatch.setattr(train_jobs, "train_share", lambda *args: [])
+    argv = ["train", "--config", str(PROJECT_ROOT / "config.json"), "--timerange", TIMERANGE]
+    assert main([*argv, "--pairs", *PAIRS, "--workers", "1", "--logs", str(tmp_path)]) == 0
+    lines = [line for line in capsys.readouterr().out.splitlines() if " done in " in line]
+    assert [line.split(" done in ")[0] for line in lines] == [
+        "1/2 training BTC/USD",
+        "2/2 training ETH/USD",
+    ]
+
+
 def test_one_worker_and_a_cluster_address_contradict(capsys: pytest.CaptureFixture[str]) -> None:
     from meta_agent.cli import main
 
