@@ -32,6 +32,7 @@ from rich.table import Table
 
 from meta_agent.data.importer import pair_stem
 from meta_agent.errors import MetaRLError
+from meta_agent.evaluation.gate_record import BOOK, gate_record
 from meta_agent.evaluation.metrics import (
     compute_metrics,
     equity_curve,
@@ -269,6 +270,13 @@ def evaluate(
         "late_pairs": plan.late_pairs,
         "records": records,
     }
+    gate = gate_record(plan, records)
+    if gate is not None:
+        summary["gate"] = gate
+        console.print(
+            f"validation gate: opened {gate['opened']} of {gate['windows']} windows; "
+            f"{gate['opened_beat_book']} of {gate['opened_compared']} opened beat {BOOK} there"
+        )
     (plan.out / "summary.json").write_text(json.dumps(_finite(summary), indent=1, default=str))
     write_report(plan, summary, curves, plan.out / "report.html")
     where = (

@@ -118,6 +118,12 @@ class MetaRLPortfolioModelBase(BaseRegressionModel):
         )  # fmt: skip
         return PooledPairModel(ensemble, self._coin(dk.pair))
 
+    def check_if_feature_list_matches_strategy(self, dk: FreqaiDataKitchen) -> None:
+        """Before FreqAI reuses a window's saved predictions: they depend on the pair's daily
+        book weight and the pooled window (whose folder names its settings), not on FreqAI's
+        feature list, so only that column must still be furnished."""
+        book_column(dk.training_features_list, dk.pair)
+
     def predict(
         self, unfiltered_df: DataFrame, dk: FreqaiDataKitchen, **kwargs: Any
     ) -> tuple[DataFrame, npt.NDArray[np.int_]]:
