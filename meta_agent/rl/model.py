@@ -17,7 +17,6 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 import torch as th
-from freqtrade.enums import RunMode
 from freqtrade.exceptions import OperationalException
 from freqtrade.freqai.data_kitchen import FreqaiDataKitchen
 from freqtrade.freqai.RL.BaseReinforcementLearningModel import BaseReinforcementLearningModel
@@ -44,6 +43,7 @@ from meta_agent.rl.contract import (
 )
 from meta_agent.rl.ensemble import ENSEMBLE_KEY, SeedEnsemble, gate, runner_for
 from meta_agent.rl.env import ExposureEnv
+from meta_agent.rl.freqai_windows import SHOWING_A_BACKTEST, decide_every_window
 from meta_agent.rl.masks import action_mask
 from meta_agent.rl.risk import (
     RiskAware,
@@ -78,27 +78,6 @@ def regime_column(columns: Any, pair: str) -> str:
             "missing. Add '1d' to `freqai.feature_parameters.include_timeframes`."
         )
     return name
-
-
-def _decide_every_window(dk: FreqaiDataKitchen) -> None:
-    """Make ``dk`` answer FreqAI's "are this window's cached predictions valid?" with no.
-
-    The check also tells FreqAI where the window's predictions are written afterwards
-    (``backtesting_predictions/<model>_prediction.feather``, which FreqUI reads): keep that.
-    """
-
-    def never_valid(length: int) -> bool:
-        folder = Path(dk.full_path) / dk.backtest_predictions_folder
-        dk.backtesting_results_path = folder / f"{dk.model_filename}_prediction.feather"
-        return False
-
-    dk.check_if_backtest_prediction_is_valid = never_valid
-
-
-#: Commands that draw a finished backtest (FreqUI's chart through the webserver's
-#: ``pair_history``, ``plot-dataframe``): they show the decisions the backtest saved in
-#: ``backtesting_predictions/`` instead of deciding, let alone training, again.
-SHOWING_A_BACKTEST = (RunMode.WEBSERVER, RunMode.PLOT)
 
 
 def _check_model_choice(rl_config: dict[str, Any]) -> None:
@@ -449,7 +428,7 @@ class MetaRLModelBase(BaseReinforcementLearningModel):
         trained and saved, and nothing is predicted.
         """
         if self.config.get("runmode") not in SHOWING_A_BACKTEST:
-            _decide_every_window(dk)
+            decide_every_window(dk)
         if self.window_share is None:
             return super().start_backtesting(dataframe, metadata, dk, strategy)
         self.trained_windows += train_windows(

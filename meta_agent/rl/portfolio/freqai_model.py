@@ -27,6 +27,7 @@ from pandas import DataFrame
 from meta_agent.config import MetaRLConfig
 from meta_agent.errors import ConfigError
 from meta_agent.rl.clock import decision_candles
+from meta_agent.rl.freqai_windows import SHOWING_A_BACKTEST, decide_every_window
 from meta_agent.rl.portfolio.panel import Panel
 from meta_agent.rl.portfolio.pooled import (
     WindowEnsemble,
@@ -118,11 +119,22 @@ class MetaRLPortfolioModelBase(BaseRegressionModel):
         )  # fmt: skip
         return PooledPairModel(ensemble, self._coin(dk.pair))
 
+    def start_backtesting(
+        self, dataframe: DataFrame, metadata: dict[str, Any], dk: FreqaiDataKitchen,
+        strategy: Any,
+    ) -> FreqaiDataKitchen:  # fmt: skip
+        """FreqAI's walk-forward backtest, every window decided again from its saved model (a
+        prediction is cheap next to FreqAI's feature check on reused predictions, which
+        compares feature lists the pooled agent does not read); commands that only draw a
+        backtest keep FreqAI's reuse."""
+        if self.config.get("runmode") not in SHOWING_A_BACKTEST:
+            decide_every_window(dk)
+        return super().start_backtesting(dataframe, metadata, dk, strategy)
+
     def check_if_feature_list_matches_strategy(self, dk: FreqaiDataKitchen) -> None:
-        """Before FreqAI reuses a window's saved predictions: they depend on the pair's daily
-        book weight and the pooled window (whose folder names its settings), not on FreqAI's
-        feature list, so only that column must still be furnished."""
-        book_column(dk.training_features_list, dk.pair)
+        """Nothing to check when FreqUI or plot-dataframe reuse a window's saved predictions:
+        they depend on the pair's daily book weight and the pooled window (whose folder names
+        its settings), not on FreqAI's feature list."""
 
     def predict(
         self, unfiltered_df: DataFrame, dk: FreqaiDataKitchen, **kwargs: Any
