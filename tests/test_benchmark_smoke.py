@@ -15,6 +15,7 @@ STAGES = {
     "signals",
     "training_learn",
     "training_env",
+    "training_pooled",
     "inference_batch",
     "inference_live",
     "inference_live_attribution",
